@@ -38,5 +38,8 @@ def render_manifest(plans: list[PlanInfo]) -> str:
 def write_manifest(path: Path, plans: list[PlanInfo]) -> None:
     """Write the manifest atomically (temp file + rename)."""
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(render_manifest(plans), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(render_manifest(plans), encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
