@@ -27,8 +27,8 @@ MAX_PLAN_BYTES = 20 * 1024 * 1024
 LEVELS = ("province", "sub-provincial city", "prefecture-level city", "county-level city")
 
 # Retrieval (index/ and search/ packages).
-HEADING_BOOST = 2.0           # BM25F field boost of the heading path
-LEAD_BOOST = 1.5              # BM25F field boost of the lead sentence
+HEADING_BOOST = 1.0           # BM25F field boost of the heading path
+LEAD_BOOST = 1.0              # BM25F field boost of the lead sentence
 BM25_B = 0.75
 BM25_K1 = 1.2
 EMBED_TEXT_CHARS = 400        # characters of chunk text embedded after heading + lead
@@ -37,3 +37,20 @@ FUSION_POOL = 100             # candidates taken from each ranking before fusion
 RRF_K = 60
 RRF_KEYWORD_WEIGHT = 1.0
 RRF_SEMANTIC_WEIGHT = 1.0
+
+# Side-by-side status thresholds (search/compare.py), calibrated on the dev set
+# with scripts/calibrate_compare.py.
+COMPARE_MATCH_COVERAGE = 0.60       # match: the theme's terms are there…
+COMPARE_MATCH_MIN_SIMILARITY = 0.20 # …and the passage is not off-topic,
+COMPARE_MATCH_SIMILARITY = 0.50     # or it is semantically very close
+COMPARE_WEAK_COVERAGE = 0.20
+COMPARE_WEAK_SIMILARITY = 0.25
+COMPARE_POOL = 10                  # hits per plan re-ranked by theme coverage
+COMPARE_RERANK_COVERAGE = 1.0
+COMPARE_RERANK_SIMILARITY = 1.0
+
+# Consistency review (search/review.py): passage similarity = blend of embedding and
+# character n-gram TF-IDF cosine; verdict thresholds calibrated on dev-set theme pairs.
+REVIEW_LEXICAL_WEIGHT = 0.5
+REVIEW_COVERED = 0.45
+REVIEW_PARTIAL = 0.33

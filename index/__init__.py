@@ -1,0 +1,1 @@
+"""Search indexes over the plan chunks: tokenizer, keyword (whoosh) index, embeddings, build."""

@@ -1,0 +1,120 @@
+"""Build the search index (keyword + vectors + chunk table) into a fresh directory and swap it in atomically."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+import config
+from corpus.model import Plan
+from index.keyword import write_index
+from index.vectors import EmbeddingCache, embed_texts, get_encoder
+
+INDEX_FORMAT = 2  # bump when tokenization or the on-disk layout changes
+META, CHUNKS, VECTORS, KEYWORD = "meta.json", "chunks.json", "vectors.npy", "keyword"
+
+
+def embed_text(chunk) -> str:
+    """What is embedded for a chunk: heading path, then the (lead-first) text, truncated."""
+    return " ".join(chunk.heading_path) + "\n" + chunk.text[:config.EMBED_TEXT_CHARS]
+
+
+def chunk_records(plans: list[Plan]) -> list[dict]:
+    """One JSON-able record per chunk, with its plan's title and level."""
+    return [dict(ch.to_dict(), plan_title=p.info.title, level=p.info.level)
+            for p in plans for ch in p.chunks]
+
+
+def fingerprint(records: list[dict], model: str) -> str:
+    """Hash of everything the index content depends on: chunks, model, dictionary, settings."""
+    h = hashlib.sha256()
+    userdict = Path(config.USERDICT_PATH)
+    settings = [INDEX_FORMAT, model, config.HEADING_BOOST, config.LEAD_BOOST, config.EMBED_TEXT_CHARS,
+                hashlib.sha256(userdict.read_bytes()).hexdigest() if userdict.exists() else ""]
+    h.update(json.dumps(settings).encode())
+    for rec in records:
+        h.update(json.dumps(rec, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return h.hexdigest()
+
+
+def read_meta(index_dir: Path) -> dict | None:
+    """The meta.json of a built index, or None when missing or unreadable."""
+    try:
+        return json.loads((Path(index_dir) / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Path | None = None,
+                model: str | None = None, force: bool = False, log=None, encoder=None) -> dict:
+    """Build (or skip when unchanged) the index for plans; returns the index meta plus build stats."""
+    index_dir = Path(index_dir or config.INDEX_DIR)
+    cache_dir = Path(cache_dir or config.EMBED_CACHE_DIR)
+    model = model or (encoder.name if encoder is not None else config.EMBED_MODEL)
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    t0 = time.perf_counter()
+    records = chunk_records(plans)
+    fp = fingerprint(records, model)
+    old = read_meta(index_dir)
+    if not force and old and old.get("fingerprint") == fp:
+        log(f"index up to date ({old['chunks']} chunks, model {model}); use --force to rebuild")
+        return dict(old, skipped=True, embedded=0, seconds=time.perf_counter() - t0)
+
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir.parent / f".{index_dir.name}.build-{uuid.uuid4().hex[:8]}"
+    try:
+        log(f"building index of {len(records)} chunks from {len(plans)} plans into {tmp.name}")
+        n = write_index(tmp / KEYWORD, (_keyword_doc(r) for r in records))
+        log(f"keyword index: {n} chunks")
+        encoder = encoder or get_encoder(model)
+        cache = EmbeddingCache(cache_dir, model)
+        by_id = {ch.chunk_id: ch for p in plans for ch in p.chunks}
+        texts = [embed_text(by_id[r["chunk_id"]]) for r in records]
+        vecs, embedded = embed_texts(texts, encoder, cache, batch=config.EMBED_BATCH,
+                                     progress=lambda i, k: log(f"embedding {i}/{k}"))
+        log(f"vectors: {len(texts)} chunks, {embedded} newly embedded, {len(texts) - embedded} cached")
+        np.save(tmp / VECTORS, vecs, allow_pickle=False)
+        (tmp / CHUNKS).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+        meta = {"format": INDEX_FORMAT, "fingerprint": fp, "model": model, "chunks": len(records),
+                "plans": [p.id for p in plans], "dim": int(vecs.shape[1]) if len(vecs) else 0,
+                "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        (tmp / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        swap_in(tmp, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    seconds = time.perf_counter() - t0
+    log(f"index built in {seconds:.1f}s → {index_dir}")
+    return dict(meta, skipped=False, embedded=embedded, seconds=seconds)
+
+
+def _keyword_doc(rec: dict) -> dict:
+    return {"chunk_id": rec["chunk_id"], "plan_id": rec["plan_id"], "level": rec["level"],
+            "kind": rec["kind"], "phase": rec["phase"], "text": rec["text"],
+            "heading": " ".join(rec["heading_path"]), "lead": rec["lead"]}
+
+
+def swap_in(built: Path, index_dir: Path) -> None:
+    """Atomically point index_dir (a symlink) at the finished build; keep one previous build."""
+    version = index_dir.parent / f".{index_dir.name}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    os.replace(built, version)
+    previous = Path(os.readlink(index_dir)) if index_dir.is_symlink() else None
+    if index_dir.exists() and not index_dir.is_symlink():
+        # A plain directory from elsewhere: move it aside, it becomes the "previous" build.
+        previous = index_dir.parent / f".{index_dir.name}-legacy-{uuid.uuid4().hex[:6]}"
+        os.replace(index_dir, previous)
+    link = index_dir.parent / f".{index_dir.name}.link-{uuid.uuid4().hex[:8]}"
+    os.symlink(version.name, link)
+    os.replace(link, index_dir)
+    # Readers of the previous build may still open files from it: keep it, drop older ones.
+    keep = {version.name, previous.name if previous else None}
+    for old in index_dir.parent.glob(f".{index_dir.name}-*"):
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)

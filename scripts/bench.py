@@ -1,0 +1,107 @@
+"""Latency / build-time / scale benchmark of the retrieval engine (uses temp dirs, never the real index).
+
+Usage: python scripts/bench.py [--rounds 5] [--scale 100] [--no-scale]
+Reports warm-query medians per mode, full build time, no-change rebuild time, and for the corpus
+replicated --scale times: build time, keyword/hybrid medians and peak RSS (ru_maxrss).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from corpus.loader import load_corpus  # noqa: E402
+from corpus.model import Plan  # noqa: E402
+from index.build import build_index  # noqa: E402
+from search.engine import MODES, SearchEngine  # noqa: E402
+
+QUERIES = Path("/work/shared/eval/queries.tsv")
+FALLBACK = ["根治欠薪", "社保卡一卡通", "高校毕业生就业", "技工院校建设", "让群众办事少跑腿"]
+
+
+def queries() -> list[str]:
+    """Benchmark queries: the dev set's, or a fixed fallback list."""
+    if QUERIES.exists():
+        return [l.split("\t")[1] for l in QUERIES.read_text(encoding="utf-8").splitlines() if l.strip()]
+    return FALLBACK
+
+
+def median_ms(engine: SearchEngine, mode: str, qs: list[str], rounds: int) -> float:
+    """Median latency (ms) of warm searches: every query once to warm up, then `rounds` passes."""
+    for q in qs:
+        engine.search(q, mode=mode)
+    times = []
+    for _ in range(rounds):
+        for q in qs:
+            t = time.perf_counter()
+            engine.search(q, mode=mode)
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def replicate(plans: list[Plan], times: int) -> list[Plan]:
+    """The corpus copied `times` times under new plan and chunk ids (texts unchanged)."""
+    out = []
+    for k in range(times):
+        for p in plans:
+            pid = f"{p.id}_{k}"
+            info = dataclasses.replace(p.info, id=pid, parent="")
+            chunks = [dataclasses.replace(c, chunk_id=f"{c.chunk_id}_{k}", plan_id=pid) for c in p.chunks]
+            out.append(Plan(info=info, chapters=copy.deepcopy(p.chapters), chunks=chunks, indicators=[]))
+    return out
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--scale", type=int, default=100)
+    ap.add_argument("--no-scale", action="store_true")
+    args = ap.parse_args(argv)
+    quiet = lambda m: None
+    qs = queries()
+    report = {}
+    with tempfile.TemporaryDirectory(prefix="renshe-bench-") as tmp:
+        tmp = Path(tmp)
+        index_dir, cache_dir = tmp / "index", tmp / "cache"
+        t = time.perf_counter()
+        build_index(load_corpus(), index_dir, cache_dir, log=quiet)
+        report["build_s"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        res = build_index(load_corpus(), index_dir, cache_dir, log=quiet)
+        report["nochange_rebuild_s"] = round(time.perf_counter() - t, 3)
+        assert res["skipped"]
+        engine = SearchEngine.load(index_dir, cache_dir)
+        for mode in MODES:
+            report[f"{mode}_ms"] = round(median_ms(engine, mode, qs, args.rounds), 2)
+        print(json.dumps(report), flush=True)
+        if not args.no_scale:
+            plans = replicate(load_corpus(), args.scale)
+            t = time.perf_counter()
+            build_index(plans, tmp / "scale", cache_dir, log=quiet)
+            report["scale_plans"] = len(plans)
+            report["scale_chunks"] = sum(len(p.chunks) for p in plans)
+            report["scale_build_s"] = round(time.perf_counter() - t, 1)
+            big = SearchEngine.load(tmp / "scale", cache_dir)
+            for mode in ("keyword", "hybrid"):
+                report[f"scale_{mode}_ms"] = round(median_ms(big, mode, qs, max(1, args.rounds // 2)), 1)
+            report["peak_rss_mb"] = round(peak_rss_mb())
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Run the dev queries in every search mode and score them with the eval set's score.py.
+
+Usage: python scripts/eval.py [--eval-dir DIR] [--top 20] [--runs-out DIR] [-v]
+Prints, per mode, nDCG@10 / recall2@20 overall and for the official (q01–q15)
+and paraphrase (q31–q39) subsets.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from search.engine import MODES, SearchEngine  # noqa: E402
+
+SUBSETS = {"official": lambda q: "q01" <= q <= "q15", "paraphrase": lambda q: "q31" <= q <= "q39"}
+
+
+def load_scorer(eval_dir: Path):
+    """The eval set's score.py as a module."""
+    spec = importlib.util.spec_from_file_location("score", eval_dir / "score.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def read_queries(path: Path) -> list[tuple[str, str]]:
+    """(qid, query) pairs from queries.tsv."""
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(r[0], r[1]) for r in rows]
+
+
+def evaluate(engine: SearchEngine, eval_dir: Path, top: int = 20, runs_out: Path | None = None) -> dict:
+    """Scores per mode: overall plus the official / paraphrase split, and per-query figures."""
+    scorer = load_scorer(eval_dir)
+    labels = json.loads((eval_dir / "labels.json").read_text(encoding="utf-8"))
+    queries = read_queries(eval_dir / "queries.tsv")
+    report = {}
+    for mode in MODES:
+        runs = {qid: [{"plan_id": h.plan_id, "text": h.text}
+                      for h in engine.search(q, mode=mode, top=top).hits] for qid, q in queries}
+        if runs_out:
+            runs_out.mkdir(parents=True, exist_ok=True)
+            (runs_out / f"runs-{mode}.json").write_text(json.dumps(runs, ensure_ascii=False), encoding="utf-8")
+        res = scorer.score_runs(labels, runs)
+        entry = {"ndcg@10": res["ndcg@10"], "recall2@20": res["recall2@20"]}
+        for name, pick in SUBSETS.items():
+            sub = {q: v for q, v in labels.items() if pick(q)}
+            s = scorer.score_runs(sub, runs)
+            entry[name] = {"ndcg@10": s["ndcg@10"], "recall2@20": s["recall2@20"]}
+        entry["per_query"] = {q: round(v["ndcg"], 3) for q, v in res["per_query"].items() if v["ndcg"] is not None}
+        report[mode] = entry
+    return report
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--eval-dir", type=Path, default=Path("/work/shared/eval"))
+    ap.add_argument("--top", type=int, default=20)
+    ap.add_argument("--runs-out", type=Path, help="also write runs-<mode>.json here")
+    ap.add_argument("-v", action="store_true", help="show per-query nDCG@10")
+    args = ap.parse_args(argv)
+    report = evaluate(SearchEngine.load(), args.eval_dir, args.top, args.runs_out)
+    for mode, r in report.items():
+        print(f"{mode:9s} nDCG@10 {r['ndcg@10']:.3f}  recall2@20 {r['recall2@20']:.3f}  | "
+              f"official {r['official']['ndcg@10']:.3f}/{r['official']['recall2@20']:.3f}  "
+              f"paraphrase {r['paraphrase']['ndcg@10']:.3f}/{r['paraphrase']['recall2@20']:.3f}")
+        if args.v:
+            print("   ", " ".join(f"{q}:{v}" for q, v in r["per_query"].items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""SearchEngine: loads the index once and answers keyword / semantic / hybrid queries (thread-safe)."""
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import config
+from corpus.model import CHUNK_KINDS, PHASES
+from index.build import CHUNKS, KEYWORD, META, VECTORS, build_index, read_meta
+from index.keyword import KeywordIndex
+from index.tokenize import normalize
+from index.vectors import get_encoder
+from search.highlight import highlight
+from search.query import ParsedQuery, QueryError, parse_query
+
+MODES = ("keyword", "semantic", "hybrid")
+
+
+@dataclass
+class Hit:
+    plan_id: str
+    plan_title: str
+    level: str
+    chunk_id: str
+    kind: str
+    phase: str
+    heading_path: list[str]
+    text: str
+    highlight: str
+    score: float
+    line_start: int
+    line_end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: str
+    hits: list[Hit] = field(default_factory=list)
+    message: str = ""
+
+    def to_dict(self) -> dict:
+        out = {"query": self.query, "mode": self.mode, "hits": [h.to_dict() for h in self.hits]}
+        if self.message:
+            out["message"] = self.message
+        return out
+
+
+class SearchEngine:
+    """Holds the chunk table, the vector matrix, the keyword index and the query encoder."""
+
+    def __init__(self, index_dir: Path, meta: dict, records: list[dict], vectors: np.ndarray,
+                 keyword: KeywordIndex, encoder=None):
+        self.index_dir = index_dir
+        self.meta = meta
+        self.records = records
+        self.vectors = vectors
+        self.keyword = keyword
+        self._encoder = encoder
+        self._encoder_lock = threading.Lock()
+        self._df: dict[str, int] = {}
+        self.row = {r["chunk_id"]: i for i, r in enumerate(records)}
+        self.match_text = [normalize(" ".join(r["heading_path"]) + " " + r["text"]).replace(" ", "")
+                           for r in records]
+        self.plan_ids = list(dict.fromkeys(r["plan_id"] for r in records))
+        self.levels = sorted({r["level"] for r in records})
+        self._columns = {f: np.array([r[f] for r in records], dtype=object)
+                         for f in ("plan_id", "level", "kind", "phase")}
+
+    # ---------- loading ----------
+    @classmethod
+    def load(cls, index_dir: Path | None = None, cache_dir: Path | None = None,
+             corpus_dir: Path | None = None, encoder=None, log=None) -> "SearchEngine":
+        """Open the index; a missing or unreadable one is rebuilt from the corpus first."""
+        index_dir = Path(index_dir or config.INDEX_DIR)
+        log = log or (lambda m: print(m, file=sys.stderr, flush=True))
+        try:
+            return cls._open(index_dir, encoder)
+        except Exception as exc:  # missing files, damaged JSON/npy/whoosh segments
+            log(f"索引缺失或不可读，正在重建 (index missing or unreadable: {exc}); rebuilding…")
+        from corpus.loader import load_corpus
+        model = encoder.name if encoder is not None else None
+        build_index(load_corpus(corpus_dir), index_dir, cache_dir, model=model, force=True,
+                    log=log, encoder=encoder)
+        return cls._open(index_dir, encoder)
+
+    @classmethod
+    def _open(cls, index_dir: Path, encoder) -> "SearchEngine":
+        meta = read_meta(index_dir)
+        if meta is None:
+            raise FileNotFoundError(f"{index_dir / META} not found")
+        records = json.loads((index_dir / CHUNKS).read_text(encoding="utf-8"))
+        vectors = np.load(index_dir / VECTORS, allow_pickle=False)
+        if len(records) != meta["chunks"] or len(vectors) != len(records):
+            raise ValueError("chunk table and vectors disagree with meta.json")
+        return cls(index_dir, meta, records, vectors, KeywordIndex(index_dir / KEYWORD), encoder)
+
+    @property
+    def encoder(self):
+        """The query encoder of the index's model, loaded on first use."""
+        with self._encoder_lock:
+            if self._encoder is None:
+                self._encoder = get_encoder(self.meta["model"])
+            return self._encoder
+
+    def close(self) -> None:
+        """Release whoosh searchers."""
+        self.keyword.close()
+
+    def doc_count(self, word: str) -> int:
+        """Number of chunks whose text contains word (memoised)."""
+        n = self._df.get(word)
+        if n is None:
+            n = sum(word in t for t in self.match_text)
+            self._df[word] = n   # a plain dict assignment is atomic; a race only recounts
+        return n
+
+    # ---------- search ----------
+    def search(self, query: str, mode: str = "hybrid", top: int = 10, plans=None, level=None,
+               kind=None, phase=None) -> SearchResult:
+        """Ranked hits for a query; raises QueryError for an empty query or unknown filter values."""
+        if mode not in MODES:
+            raise QueryError(f"未知检索模式 {mode!r} (unknown mode; use one of {', '.join(MODES)})")
+        filters = self._filters(plans, level, kind, phase)
+        pq = parse_query(query, self.doc_count)
+        top = max(1, int(top))
+        allowed = self._allowed(filters, pq)
+        pool = max(config.FUSION_POOL, top)
+        if mode == "keyword":
+            ranked = self._keyword(pq, filters, allowed, pool)
+        elif mode == "semantic":
+            ranked = self._semantic(pq, allowed, pool)
+        else:
+            ranked = self._fuse(self._keyword(pq, filters, allowed, pool),
+                                self._semantic(pq, allowed, pool))
+        hits = [self._hit(i, s, pq) for i, s in ranked[:top]]
+        message = "" if hits else "没有找到匹配的内容 (no matching passages)"
+        return SearchResult(query=query, mode=mode, hits=hits, message=message)
+
+    def _filters(self, plans, level, kind, phase) -> dict[str, list[str]]:
+        as_list = lambda v: [v] if isinstance(v, str) else list(v or [])
+        checks = {"plan_id": (as_list(plans), self.plan_ids), "level": (as_list(level), self.levels),
+                  "kind": (as_list(kind), CHUNK_KINDS), "phase": (as_list(phase), PHASES)}
+        out = {}
+        for name, (values, known) in checks.items():
+            bad = [v for v in values if v not in known]
+            if bad:
+                raise QueryError(f"未知的{name}: {', '.join(bad)} (known: {', '.join(known)})")
+            if values:
+                out[name] = values
+        return out
+
+    def _allowed(self, filters: dict, pq: ParsedQuery) -> np.ndarray | None:
+        """Boolean mask of chunks passing filters, phrases and exclusions (None = all)."""
+        if not filters and not pq.phrases and not pq.excludes:
+            return None
+        mask = np.ones(len(self.records), dtype=bool)
+        for name, values in filters.items():
+            mask &= np.isin(self._columns[name], values)
+        for phrase in pq.phrases:
+            p = phrase.replace(" ", "")
+            mask &= np.fromiter((p in t for t in self.match_text), bool, len(self.match_text))
+        for word in pq.excludes:
+            mask &= np.fromiter((word not in t for t in self.match_text), bool, len(self.match_text))
+        return mask
+
+    def _keyword(self, pq, filters, allowed, pool) -> list[tuple[int, float]]:
+        limit = pool if allowed is None else pool * 4
+        out = []
+        for cid, score in self.keyword.search(pq.terms, filters, limit=limit):
+            i = self.row[cid]
+            if allowed is None or allowed[i]:
+                out.append((i, score))
+        return out[:pool]
+
+    def _semantic(self, pq, allowed, pool) -> list[tuple[int, float]]:
+        q = self.encoder.encode([pq.embed_text])[0]
+        scores = self.vectors @ q
+        if allowed is not None:
+            scores = np.where(allowed, scores, -np.inf)
+        k = min(pool, len(scores))
+        if k == 0:
+            return []
+        idx = np.argpartition(-scores, k - 1)[:k]
+        idx = idx[np.argsort(-scores[idx])]
+        return [(int(i), float(scores[i])) for i in idx if np.isfinite(scores[i])]
+
+    def _fuse(self, kw: list[tuple[int, float]], sem: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Weighted reciprocal-rank fusion of the keyword and semantic rankings."""
+        k = config.RRF_K
+        fused: dict[int, float] = {}
+        for weight, ranking in ((config.RRF_KEYWORD_WEIGHT, kw), (config.RRF_SEMANTIC_WEIGHT, sem)):
+            for rank, (i, _) in enumerate(ranking):
+                fused[i] = fused.get(i, 0.0) + weight / (k + rank + 1)
+        return sorted(fused.items(), key=lambda x: -x[1])
+
+    def _hit(self, i: int, score: float, pq: ParsedQuery) -> Hit:
+        r = self.records[i]
+        return Hit(plan_id=r["plan_id"], plan_title=r["plan_title"], level=r["level"],
+                   chunk_id=r["chunk_id"], kind=r["kind"], phase=r["phase"],
+                   heading_path=list(r["heading_path"]), text=r["text"],
+                   highlight=highlight(r["text"], pq.highlight_terms), score=round(float(score), 6),
+                   line_start=r["line_start"], line_end=r["line_end"])

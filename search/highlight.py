@@ -1,0 +1,43 @@
+"""HTML highlighting: escape the plan text, then wrap matched query terms in <mark>."""
+from __future__ import annotations
+
+import html
+
+from index.tokenize import normalize
+
+
+def _normalized_with_map(text: str) -> tuple[str, list[int]]:
+    """Per-character NFKC+lower text and, for each of its characters, the source index."""
+    out, origin = [], []
+    for i, ch in enumerate(text):
+        n = normalize(ch)
+        out.append(n)
+        origin.extend([i] * len(n))
+    return "".join(out), origin
+
+
+def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Non-overlapping (start, end) spans of terms in text, longest terms first."""
+    norm, origin = _normalized_with_map(text)
+    taken = [False] * len(norm)
+    spans = []
+    for term in sorted({t for t in terms if t}, key=len, reverse=True):
+        start = norm.find(term)
+        while start != -1:
+            end = start + len(term)
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * (end - start)
+                spans.append((origin[start], origin[end - 1] + 1))
+            start = norm.find(term, end)
+    return sorted(spans)
+
+
+def highlight(text: str, terms: list[str]) -> str:
+    """HTML-escaped text with each matched term wrapped in <mark>…</mark>."""
+    out, pos = [], 0
+    for start, end in match_spans(text, terms):
+        out.append(html.escape(text[pos:start]))
+        out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)

@@ -1,0 +1,77 @@
+"""Parse a user query: "exact phrases", -exclusions, free text; never raises on odd input except empty."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from index.tokenize import normalize, tokenize
+from search.thesaurus import expand
+
+MAX_QUERY_CHARS = 2000   # longer queries are truncated before analysis
+MAX_TERMS = 64           # distinct terms sent to the keyword index
+# Thesaurus expansions of a word the corpus rarely uses (colloquial wording) get full weight and
+# also steer the semantic query; expansions of the corpus's own vocabulary stay weak.
+RARE_WORD_CHUNKS = 3     # a query word found in at most this many chunks counts as rare
+EXPANSION_WEIGHT_RARE = 1.0
+EXPANSION_WEIGHT_COMMON = 0.3
+
+_PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」')
+_EXCLUDE = re.compile(r'(?:^|\s)-(\S+)')
+
+
+class QueryError(ValueError):
+    """A query that cannot be run (empty, unknown filter value); the message is user-facing."""
+
+
+@dataclass
+class ParsedQuery:
+    raw: str
+    text: str                         # free text + phrases
+    phrases: list[str] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
+    terms: dict[str, float] = field(default_factory=dict)   # keyword terms with weights
+    expansions: list[str] = field(default_factory=list)   # synonyms of rare query words
+    highlight_terms: list[str] = field(default_factory=list)
+
+    @property
+    def embed_text(self) -> str:
+        """What the semantic ranker embeds: the query plus its thesaurus expansions."""
+        return " ".join([self.text] + self.expansions)
+
+
+def parse_query(raw: str | None, doc_count: Callable[[str], int] | None = None,
+                use_thesaurus: bool = True) -> ParsedQuery:
+    """Split a query into phrases, exclusions and weighted terms (thesaurus-expanded).
+
+    doc_count(word) tells in how many chunks a word occurs; without it every word counts as rare.
+    """
+    text = normalize(raw or "")[:MAX_QUERY_CHARS].strip()
+    if not text:
+        raise QueryError("查询为空：请输入检索词 (empty query: please type something to search for)")
+    phrases = [next(g for g in m.groups() if g).strip() for m in _PHRASE.finditer(text)]
+    phrases = [p for p in phrases if p]
+    rest = _PHRASE.sub(" ", text)
+    excludes = [e.strip('"“”') for e in _EXCLUDE.findall(rest)]
+    excludes = [e for e in excludes if e]
+    rest = _EXCLUDE.sub(" ", rest)
+    positive = " ".join([rest] + phrases).strip()
+    if not positive:
+        raise QueryError("查询只有排除词：请至少给出一个检索词 (the query only excludes terms)")
+    terms: dict[str, float] = {}
+    for t in tokenize(positive):
+        terms.setdefault(t, 1.0)
+    expansions: list[str] = []
+    for word, synonyms in (expand(positive) if use_thesaurus else []):
+        rare = doc_count is None or doc_count(word) <= RARE_WORD_CHUNKS
+        weight = EXPANSION_WEIGHT_RARE if rare else EXPANSION_WEIGHT_COMMON
+        for syn in synonyms:
+            for t in tokenize(syn):
+                terms[t] = max(terms.get(t, 0.0), weight)
+            if rare and syn not in expansions:
+                expansions.append(syn)
+    terms = dict(list(terms.items())[:MAX_TERMS])
+    marks = [t for t in terms if len(t) > 1] + phrases
+    return ParsedQuery(raw=raw or "", text=positive, phrases=phrases, excludes=excludes,
+                       terms=terms, expansions=expansions,
+                       highlight_terms=sorted(set(marks), key=len, reverse=True))

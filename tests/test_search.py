@@ -1,0 +1,155 @@
+"""Search layer over the real five plans: quality smoke checks, odd queries, filters, CLI, threads."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from search.engine import MODES
+from search.highlight import highlight
+from search.query import QueryError, parse_query
+from test_index_support import built_index, engine
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANS = {"fujian", "xiamen", "jinjiang", "hainan", "ezhou"}
+FIELDS = {"plan_id", "plan_title", "level", "chunk_id", "kind", "phase", "heading_path", "text",
+          "highlight", "score", "line_start", "line_end"}
+
+
+def test_wage_arrears_found_in_all_five_plans():
+    hits = engine().search("根治欠薪", mode="hybrid", top=20).hits
+    wage = {h.plan_id for h in hits if "欠薪" in h.text or "农民工工资" in h.text}
+    assert wage == PLANS
+
+
+def test_social_security_card_matches_both_spellings():
+    hits = engine().search("社保卡一卡通", mode="hybrid", top=10).hits
+    assert len({h.plan_id for h in hits}) >= 4
+    assert any("社会保障卡" in h.text for h in hits)
+    assert "<mark>一卡通</mark>" in hits[0].highlight
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_mode_returns_sensible_hits(mode):
+    res = engine().search("工伤预防", mode=mode, top=8)
+    assert len(res.hits) == 8 and res.mode == mode
+    assert set(res.hits[0].to_dict()) == FIELDS
+    assert "工伤" in res.hits[0].text
+    scores = [h.score for h in res.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(h.line_start <= h.line_end for h in res.hits)
+
+
+def test_paraphrase_reaches_official_terms():
+    hits = engine().search("帮助大学生找到工作", top=5).hits
+    assert sum("高校毕业生" in h.text for h in hits) >= 3
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\u3000\t\n", None])
+def test_empty_query_is_a_clear_error(query):
+    with pytest.raises(QueryError, match="empty"):
+        engine().search(query)
+
+
+def test_only_exclusions_is_a_clear_error():
+    with pytest.raises(QueryError):
+        engine().search("-欠薪")
+
+
+@pytest.mark.parametrize("query", [
+    '(根治 AND 欠薪) OR "工资*" : title:x', "AND OR NOT", '"未闭合的引号 社保卡', "*", ":", "()",
+    "😀😀 社保卡 🎉", "pension reform AI", "ＡＩ　社保卡（一卡通）", "根治欠薪" * 2500, "x" * 10000,
+])
+def test_odd_queries_never_crash(query):
+    for mode in MODES:
+        res = engine().search(query, mode=mode, top=5)
+        assert isinstance(res.hits, list)
+        assert res.hits or res.message
+
+
+def test_fullwidth_query_equals_halfwidth():
+    a = engine().search("ＡＩ社保卡", mode="keyword").hits
+    b = engine().search("ai社保卡", mode="keyword").hits
+    assert [h.chunk_id for h in a] == [h.chunk_id for h in b]
+
+
+def test_quoted_phrase_is_exact():
+    hits = engine().search('"无欠薪项目部"', top=10).hits
+    assert hits and all("无欠薪项目部" in h.text.replace(" ", "") or
+                        "无欠薪项目部" in "".join(h.heading_path) for h in hits)
+
+
+def test_exclusion_removes_term():
+    base = engine().search("社保卡", top=20).hits
+    assert any("电子" in h.text for h in base)
+    hits = engine().search("社保卡 -电子", top=20).hits
+    assert hits and not any("电子" in h.text for h in hits)
+
+
+def test_filters():
+    eng = engine()
+    hits = eng.search("就业", plans=["xiamen", "ezhou"], top=20).hits
+    assert {h.plan_id for h in hits} == {"xiamen", "ezhou"}
+    assert {h.level for h in eng.search("就业", level="province", top=20).hits} == {"province"}
+    assert {h.kind for h in eng.search("就业", kind="indicator", top=10).hits} == {"indicator"}
+    assert {h.phase for h in eng.search("就业", phase="review", top=10).hits} == {"review"}
+    with pytest.raises(QueryError, match="nope"):
+        eng.search("就业", plans=["nope"])
+    with pytest.raises(QueryError):
+        eng.search("就业", kind="chapter")
+
+
+def test_highlight_escapes_before_marking():
+    out = highlight('<b>根治欠薪</b> & "x"', parse_query("根治欠薪").highlight_terms)
+    assert out == '&lt;b&gt;<mark>根治欠薪</mark>&lt;/b&gt; &amp; &quot;x&quot;'
+    assert highlight("ＡＢＣ社保", ["abc"]) == "<mark>ＡＢＣ</mark>社保"
+
+
+def test_thesaurus_expands_colloquial_words_only():
+    eng = engine()
+    pq = parse_query("老板欠工资", eng.doc_count)
+    assert "用人单位" in pq.expansions and pq.terms.get("用人单位") == 1.0
+    official = parse_query("企业年金", eng.doc_count)
+    assert official.expansions == []
+
+
+def test_concurrent_searches_match_sequential():
+    eng = engine()
+    queries = ["根治欠薪", "社保卡", "技工院校", "职称制度改革", "台胞就业创业"] * 4
+    expected = [[h.chunk_id for h in eng.search(q).hits] for q in queries]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda q: [h.chunk_id for h in eng.search(q).hits], queries))
+    assert got == expected
+
+
+def _cli(*args, stdin=None):
+    index_dir, cache_dir = built_index()
+    env = dict(os.environ, RENSHE_INDEX_DIR=str(index_dir), RENSHE_EMBED_CACHE=str(cache_dir))
+    return subprocess.run([sys.executable, "-m", "search", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_json_and_batch(tmp_path):
+    out = _cli("query", "根治欠薪", "--mode", "hybrid", "--top", "3", "--plan", "fujian", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["query"] == "根治欠薪" and data["mode"] == "hybrid"
+    assert len(data["hits"]) == 3 and {h["plan_id"] for h in data["hits"]} == {"fujian"}
+    batch = tmp_path / "q.txt"
+    batch.write_text("社保卡\n技工院校\n", encoding="utf-8")
+    out = _cli("query", "--batch", str(batch), "--top", "2")
+    results = json.loads(out.stdout)
+    assert [r["query"] for r in results] == ["社保卡", "技工院校"]
+    assert all(len(r["hits"]) == 2 for r in results)
+
+
+@pytest.mark.parametrize("args", [("query", "就业", "--plan", "nope"), ("query", "  ")])
+def test_cli_errors_exit_2_without_traceback(args):
+    out = _cli(*args)
+    assert out.returncode == 2
+    assert out.stderr.startswith("error:") and "Traceback" not in out.stderr
