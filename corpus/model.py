@@ -48,6 +48,7 @@ class Indicator:
     category: str             # e.g. 就业促进
     number: str               # row number as written
     name: str
+    label: str                # the row's name cell as written (with its number and unit)
     unit: str
     base: str                 # value at the start of the period, as written
     target: str               # value at the end of the period (target or result), as written

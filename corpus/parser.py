@@ -264,12 +264,13 @@ def _prose_kind(block: _Block, phase: str, is_intro: bool) -> str:
 
 
 def _indicator_text(ind: Indicator) -> str:
-    unit = f"（{ind.unit}）" if ind.unit else ""
+    """The row as a sentence that keeps the name cell as written (with number and unit)."""
+    unit = f"（{ind.unit}）" if ind.unit and ind.unit not in ind.label else ""
     when = ("2015年", "2020年完成") if ind.period == "13th" else ("2020年", "2025年目标")
-    parts = [f"{ind.name}{unit}", f"{when[0]} {ind.base or '—'}", f"{when[1]} {ind.target or '—'}"]
+    values = [f"{when[0]} {ind.base or '—'}", f"{when[1]} {ind.target or '—'}"]
     if ind.attribute:
-        parts.append(ind.attribute)
-    return "：".join(parts[:1]) + "：" + "，".join(parts[1:])
+        values.append(ind.attribute)
+    return f"{ind.label}{unit}：" + "，".join(values)
 
 
 def parse_plan(info: PlanInfo, text: str) -> Plan:

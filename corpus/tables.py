@@ -156,6 +156,7 @@ def parse_table(plan_id: str, caption: str, lines: list[Line]) -> list[Indicator
             continue
         if not name_cell or not has_values:
             continue
+        label = name_cell if not number else f"{number} {name_cell}"
         if not number:
             m = _NUMBERED_NAME.match(name_cell)
             if m:
@@ -171,7 +172,7 @@ def parse_table(plan_id: str, caption: str, lines: list[Line]) -> list[Indicator
         bv, _, bcum = parse_value(base)
         out.append(Indicator(
             plan_id=plan_id, period=period, category=category, number=number,
-            name=name, unit=unicodedata.normalize("NFKC", unit), base=base, target=target,
+            name=name, label=label, unit=unicodedata.normalize("NFKC", unit), base=base, target=target,
             attribute=cells[roles["attribute"]].strip() if "attribute" in roles else "",
             line=line_no, line_end=line_end, target_value=tv, target_comparator=tc if tv is not None else "",
             base_value=bv, cumulative=tcum or bcum,

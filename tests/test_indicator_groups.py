@@ -6,7 +6,7 @@ from search.indicator_groups import (
 
 
 def _ind(name, target_value, comparator="=", unit="%", cumulative=False):
-    return Indicator(plan_id="t", period="14th", category="", number="", name=name, unit=unit,
+    return Indicator(plan_id="t", period="14th", category="", number="", name=name, label=name, unit=unit,
                      base="", target=f"{comparator}{target_value}", attribute="预期性", line=1,
                      target_value=target_value, target_comparator=comparator, cumulative=cumulative)
 
