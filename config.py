@@ -34,20 +34,22 @@ BM25_K1 = 1.2
 EMBED_TEXT_CHARS = 400        # characters of chunk text embedded after heading + lead
 EMBED_BATCH = 64
 FUSION_POOL = 100             # candidates taken from each ranking before fusion
+FEEDBACK_DOCS = 5              # pseudo-relevance feedback: top fused hits added to the query vector
+FEEDBACK_WEIGHT = 1.0
 RRF_K = 60
 RRF_KEYWORD_WEIGHT = 1.0
 RRF_SEMANTIC_WEIGHT = 1.0
 
 # Side-by-side status thresholds (search/compare.py), calibrated on the dev set
 # with scripts/calibrate_compare.py.
-COMPARE_MATCH_COVERAGE = 0.60       # match: the theme's terms are there…
-COMPARE_MATCH_MIN_SIMILARITY = 0.20 # …and the passage is not off-topic,
-COMPARE_MATCH_SIMILARITY = 0.50     # or it is semantically very close
+COMPARE_MATCH_COVERAGE = 0.67       # match: the theme's own terms (or their synonyms) are there,
+COMPARE_MATCH_SIMILARITY = 0.50     # or the passage is semantically very close to the theme
 COMPARE_WEAK_COVERAGE = 0.20
 COMPARE_WEAK_SIMILARITY = 0.25
 COMPARE_POOL = 10                  # hits per plan re-ranked by theme coverage
 COMPARE_RERANK_COVERAGE = 1.0
 COMPARE_RERANK_SIMILARITY = 1.0
+COMPARE_MEASURE_BONUS = 1.0        # measures and 专栏 items are preferred over goals and review prose
 
 # Consistency review (search/review.py): passage similarity = blend of embedding and
 # character n-gram TF-IDF cosine; verdict thresholds calibrated on dev-set theme pairs.

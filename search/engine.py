@@ -139,9 +139,14 @@ class SearchEngine:
         elif mode == "semantic":
             ranked = self._semantic(pq, allowed, pool)
         else:
-            ranked = self._fuse(self._keyword(pq, filters, allowed, pool),
-                                self._semantic(pq, allowed, pool))
-        hits = [self._hit(i, s, pq) for i, s in ranked[:top]]
+            kw = self._keyword(pq, filters, allowed, pool)
+            qvec = self.encoder.encode([pq.embed_text])[0]
+            ranked = self._fuse(kw, self._semantic_vec(qvec, allowed, pool))
+            if config.FEEDBACK_WEIGHT > 0 and ranked:
+                top_docs = [i for i, _ in ranked[:config.FEEDBACK_DOCS]]
+                fb = qvec + config.FEEDBACK_WEIGHT * self.vectors[top_docs].mean(axis=0)
+                ranked = self._fuse(kw, self._semantic_vec(fb / np.linalg.norm(fb), allowed, pool))
+        hits = [self.hit(i, s, pq.highlight_terms) for i, s in ranked[:top]]
         message = "" if hits else "没有找到匹配的内容 (no matching passages)"
         return SearchResult(query=query, mode=mode, hits=hits, message=message)
 
@@ -182,7 +187,10 @@ class SearchEngine:
         return out[:pool]
 
     def _semantic(self, pq, allowed, pool) -> list[tuple[int, float]]:
-        q = self.encoder.encode([pq.embed_text])[0]
+        return self._semantic_vec(self.encoder.encode([pq.embed_text])[0], allowed, pool)
+
+    def _semantic_vec(self, q: np.ndarray, allowed, pool) -> list[tuple[int, float]]:
+        """Chunks ranked by cosine with a (unit) query vector."""
         scores = self.vectors @ q
         if allowed is not None:
             scores = np.where(allowed, scores, -np.inf)
@@ -202,10 +210,11 @@ class SearchEngine:
                 fused[i] = fused.get(i, 0.0) + weight / (k + rank + 1)
         return sorted(fused.items(), key=lambda x: -x[1])
 
-    def _hit(self, i: int, score: float, pq: ParsedQuery) -> Hit:
+    def hit(self, i: int, score: float, highlight_terms=()) -> Hit:
+        """The Hit for chunk row i (plan text HTML-escaped, highlight_terms in <mark>)."""
         r = self.records[i]
         return Hit(plan_id=r["plan_id"], plan_title=r["plan_title"], level=r["level"],
                    chunk_id=r["chunk_id"], kind=r["kind"], phase=r["phase"],
                    heading_path=list(r["heading_path"]), text=r["text"],
-                   highlight=highlight(r["text"], pq.highlight_terms), score=round(float(score), 6),
+                   highlight=highlight(r["text"], list(highlight_terms)), score=round(float(score), 6),
                    line_start=r["line_start"], line_end=r["line_end"])
