@@ -1,6 +1,11 @@
-"""CLI: python -m search query "根治欠薪" [--mode hybrid] [--top 10] [--plan ID ...] [--json] [--batch FILE].
+"""CLI: python -m search {query,compare,precedents,review,indicators,reuse} … [--json].
 
-Subcommands are registered in COMMANDS so later features (compare, review, ...) plug in beside `query`.
+  query "根治欠薪" [--mode hybrid] [--top 10] [--plan ID ...] [--batch FILE]
+  compare "根治欠薪" [--batch FILE] [--export out.xlsx]
+  precedents --text "…" | --file F [--plan ID ...]
+  review --plan xiamen [--against fujian] [--export out.docx]
+  indicators [--export out.xlsx]
+  reuse --plan xiamen --against fujian
 """
 from __future__ import annotations
 
@@ -57,6 +62,119 @@ def cmd_query(args) -> int:
     return 0
 
 
+def _plans_by_id() -> dict:
+    from corpus.loader import load_corpus
+    return {p.id: p for p in load_corpus()}
+
+
+def _comparer(engine):
+    import config
+    from corpus.manifest import read_manifest
+    from search.compare import Comparer, plan_infos_from_engine
+    return Comparer(engine, plan_infos_from_engine(engine, read_manifest(config.MANIFEST_PATH)))
+
+
+def _read_lines(path: str) -> list[str]:
+    return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _write_export(kind: str, out: str, title: str, sheets: dict[str, list[dict]]) -> None:
+    from search.export import to_docx, to_xlsx
+    data = to_xlsx(sheets) if out.endswith(".xlsx") else to_docx(title, list(sheets.items()))
+    Path(out).write_bytes(data)
+    print(f"{kind} exported to {out}", file=sys.stderr)
+
+
+def cmd_compare(args) -> int:
+    engine = SearchEngine.load()
+    comparer = _comparer(engine)
+    themes = _read_lines(args.batch) if args.batch else [args.theme or ""]
+    results = []
+    for theme in themes:
+        try:
+            results.append(comparer.compare(theme, top=args.top).to_dict())
+        except QueryError as exc:
+            if not args.batch:
+                raise
+            results.append({"query": theme, "plans": [], "message": str(exc)})
+    if args.export:
+        from search.export_rows import comparison_rows
+        _write_export("comparison", args.export, f"对照：{themes[0]}",
+                      {r["query"][:25] or "对照": comparison_rows(r) for r in results})
+    if args.json or args.batch:
+        print(json.dumps(results if args.batch else results[0], ensure_ascii=False, indent=1))
+    else:
+        for col in results[0]["plans"]:
+            top = col["hits"][0]["text"][:80] if col["hits"] else ""
+            print(f"{col['plan_id']:10s} {col['status_label']:6s} {top}")
+    return 0
+
+
+def cmd_precedents(args) -> int:
+    from search.precedents import find_precedents
+    draft = Path(args.file).read_text(encoding="utf-8") if args.file else args.text
+    engine = SearchEngine.load()
+    found = find_precedents(engine, draft, top=args.top, plans=args.plans)
+    if args.json:
+        print(json.dumps({"draft": draft, "precedents": [p.to_dict() for p in found]}, ensure_ascii=False, indent=1))
+    else:
+        for n, p in enumerate(found, 1):
+            h = p.hit
+            print(f"{n:2d}. [{h.plan_id}] {' > '.join(h.heading_path)} (L{h.line_start}-{h.line_end}) "
+                  f"shared {p.shared_share:.0%}")
+            print(f"    {h.text[:160]}")
+    return 0
+
+
+def cmd_review(args) -> int:
+    from search.review import review
+    engine = SearchEngine.load()
+    result = review(engine, _plans_by_id(), args.plan, args.against)
+    if args.export:
+        from search.export_rows import review_sheets
+        _write_export("review", args.export, f"{result.plan} 对照 {result.against} 审查", review_sheets(result))
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(f"{result.plan} against {result.against}: {result.summary()}")
+        for row in result.indicators:
+            print(f"  {row['parent_name']} {row['parent_target']} | {row['child_name'] or '—'} "
+                  f"{row['child_target'] or ''} → {row['verdict']}")
+    return 0
+
+
+def cmd_indicators(args) -> int:
+    from search.indicator_groups import group_indicators
+    plans = list(_plans_by_id().values())
+    groups = group_indicators(plans, period=args.period)
+    if args.export:
+        from search.export_rows import indicator_rows
+        _write_export("indicators", args.export, "十四五指标对照", {"指标": indicator_rows(groups, plans)})
+    if args.json:
+        print(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=1))
+    else:
+        for g in groups:
+            cells = "; ".join(f"{pid} {i.target}{i.unit}" for pid, inds in g.by_plan.items() for i in inds)
+            print(f"{g.key}: {cells}")
+    return 0
+
+
+def cmd_reuse(args) -> int:
+    from search.reuse import find_reuse
+    plans = _plans_by_id()
+    for pid in (args.plan, args.against):
+        if pid not in plans:
+            raise QueryError(f"未知规划 {pid!r}（可选：{', '.join(plans)}）(unknown plan id)")
+    pairs = find_reuse(plans[args.plan], plans[args.against], min_share=args.min_share, top=args.top)
+    if args.json:
+        print(json.dumps({"plan": args.plan, "against": args.against, "pairs": pairs}, ensure_ascii=False, indent=1))
+    else:
+        for p in pairs:
+            print(f"{p['share']:.0%}  {args.plan} L{p['a']['line_start']} ↔ {args.against} L{p['b']['line_start']}: "
+                  f"{p['a']['text'][:60]}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m search", description="Search the 人社 plans.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +186,44 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--batch", metavar="FILE", help="one query per line; prints a JSON list")
     _add_filters(q)
     q.set_defaults(func=cmd_query)
+
+    c = sub.add_parser("compare", help="side by side: the best measures of every plan on a theme")
+    c.add_argument("theme", nargs="?")
+    c.add_argument("--top", type=int, default=3)
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--batch", metavar="FILE", help="one theme per line; prints a JSON list")
+    c.add_argument("--export", metavar="FILE.xlsx|FILE.docx")
+    c.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("precedents", help="passages similar to a draft paragraph")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--text")
+    src.add_argument("--file")
+    p.add_argument("--plan", action="append", dest="plans", metavar="ID")
+    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_precedents)
+
+    r = sub.add_parser("review", help="consistency review of a city plan against its provincial plan")
+    r.add_argument("--plan", required=True)
+    r.add_argument("--against")
+    r.add_argument("--json", action="store_true")
+    r.add_argument("--export", metavar="FILE.xlsx|FILE.docx")
+    r.set_defaults(func=cmd_review)
+
+    i = sub.add_parser("indicators", help="十四五 indicators of all plans grouped by what they measure")
+    i.add_argument("--period", choices=("14th", "13th"), default="14th")
+    i.add_argument("--json", action="store_true")
+    i.add_argument("--export", metavar="FILE.xlsx|FILE.docx")
+    i.set_defaults(func=cmd_indicators)
+
+    u = sub.add_parser("reuse", help="passages of one plan that reproduce another's wording")
+    u.add_argument("--plan", required=True)
+    u.add_argument("--against", required=True)
+    u.add_argument("--min-share", type=float, default=0.1)
+    u.add_argument("--top", type=int, default=50)
+    u.add_argument("--json", action="store_true")
+    u.set_defaults(func=cmd_reuse)
     return parser
 
 

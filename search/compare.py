@@ -1,0 +1,203 @@
+"""Side by side: the best measures of every plan on one theme, with a match / weak / none status.
+
+The status of a plan is read off its best passage with two absolute signals that
+do not depend on how many plans are searched:
+- coverage: the IDF-weighted share of the theme's own terms found in the passage
+  (thesaurus forms count for their group), and
+- similarity: cosine between the theme and the passage embeddings.
+Thresholds live in config (COMPARE_*) and were calibrated on the dev set
+(scripts/calibrate_compare.py); there are no per-plan or per-query rules.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import config
+from index.tokenize import normalize, tokens_with_offsets
+from search.engine import Hit, SearchEngine
+from search.query import parse_query
+from search.thesaurus import load_groups
+
+STATUSES = ("match", "weak", "none")
+MEASURE_KINDS = ("measure", "column")
+STATUS_LABELS = {"match": "有相关措施", "weak": "仅有提及", "none": "未涉及"}
+LEVEL_ORDER = ("province", "sub-provincial city", "prefecture-level city", "county-level city")
+
+
+@dataclass
+class PlanColumn:
+    plan_id: str
+    plan_title: str
+    level: str
+    parent: str
+    status: str
+    hits: list[Hit] = field(default_factory=list)
+    coverage: float = 0.0
+    similarity: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"plan_id": self.plan_id, "plan_title": self.plan_title, "level": self.level,
+                "parent": self.parent or None, "status": self.status,
+                "status_label": STATUS_LABELS[self.status],
+                "coverage": round(self.coverage, 3), "similarity": round(self.similarity, 3),
+                "hits": [h.to_dict() for h in self.hits]}
+
+
+@dataclass
+class Comparison:
+    query: str
+    plans: list[PlanColumn]
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "plans": [p.to_dict() for p in self.plans]}
+
+
+def hierarchy_order(plans: list[dict]) -> list[dict]:
+    """Provinces first, each followed by its cities; plans without a parent in the corpus last.
+
+    `plans` are dicts with plan_id, level and parent (manifest order is kept within a level).
+    """
+    ids = {p["plan_id"] for p in plans}
+    by_parent: dict[str, list[dict]] = {}
+    for p in plans:
+        by_parent.setdefault(p["parent"] if p["parent"] in ids else "", []).append(p)
+    out: list[dict] = []
+
+    def visit(p: dict) -> None:
+        out.append(p)
+        for child in sorted(by_parent.get(p["plan_id"], []), key=lambda c: LEVEL_ORDER.index(c["level"])
+                            if c["level"] in LEVEL_ORDER else len(LEVEL_ORDER)):
+            visit(child)
+
+    roots = by_parent.get("", [])
+    for root in [r for r in roots if r["level"] == "province"] + [r for r in roots if r["level"] != "province"]:
+        visit(root)
+    return out
+
+
+def content_terms(theme: str) -> list[str]:
+    """The theme's content words: top-level jieba words (no sub-words); a character the
+    dictionary does not know is glued to the word before it (自由贸易+港, 对口+援+疆) so that
+    words unknown to the dictionary still have to occur whole."""
+    spans = list(tokens_with_offsets(theme))
+    top = sorted(((w, s, e) for w, s, e in spans
+                  if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for _, s2, e2 in spans)),
+                 key=lambda x: x[1])
+    terms: list[list] = []
+    for w, s, e in top:
+        if len(w) == 1 and terms and terms[-1][2] == s:
+            terms[-1] = [terms[-1][0] + w, terms[-1][1], e]
+        else:
+            terms.append([w, s, e])
+    return list(dict.fromkeys(t[0] for t in terms if len(t[0]) > 1))
+
+
+@dataclass(frozen=True)
+class ThemeTerm:
+    """A content word of a theme: found when any thesaurus form, or all of its parts, occur."""
+    word: str
+    forms: tuple[str, ...]
+    parts: tuple[str, ...] = ()
+
+    def found_in(self, norm_text: str) -> bool:
+        return self.credit(norm_text) == 1.0
+
+    def credit(self, norm_text: str) -> float:
+        """1 when a form occurs, else the length share of the word's parts that occur."""
+        if any(f in norm_text for f in self.forms):
+            return 1.0
+        return sum(len(p) for p in self.parts if p in norm_text) / len(self.word)
+
+
+def theme_terms(theme: str) -> list[ThemeTerm]:
+    """Each content word of the theme with its thesaurus forms and dictionary parts."""
+    groups = load_groups()
+    subwords = {w for w, _, _ in tokens_with_offsets(theme) if len(w) > 1}
+    out = []
+    for t in content_terms(theme):
+        forms = {t}
+        for g in groups:
+            if t in g:
+                forms.update(w for w in g if len(w) > 1)
+        out.append(ThemeTerm(t, tuple(sorted(forms, key=len, reverse=True)), _tiling(t, subwords)))
+    return out
+
+
+def _tiling(word: str, subwords: set[str]) -> tuple[str, ...]:
+    """Cover a word with its longest dictionary sub-words, left to right (高技能人才培养 →
+    高技能人才 + 培养); empty when the word cannot be tiled."""
+    parts, i = [], 0
+    while i < len(word):
+        part = next((word[i:j] for j in range(len(word), i + 1, -1)
+                     if word[i:j] != word and word[i:j] in subwords), None)
+        if part is None:
+            return ()
+        parts.append(part)
+        i += len(part)
+    return tuple(parts)
+
+
+def coverage(terms: list[ThemeTerm], text: str, idf: dict[str, float]) -> float:
+    """IDF-weighted share of the theme's terms present (in any form) in a passage."""
+    if not terms:
+        return 0.0
+    norm = normalize(text).replace(" ", "")
+    total = sum(idf.get(t.word, 1.0) for t in terms)
+    found = sum(idf.get(t.word, 1.0) * t.credit(norm) for t in terms)
+    return found / total if total else 0.0
+
+
+def status_for(cov: float, sim: float) -> str:
+    """match / weak / none from coverage and similarity (thresholds calibrated on the dev set)."""
+    if cov >= config.COMPARE_MATCH_COVERAGE or sim >= config.COMPARE_MATCH_SIMILARITY:
+        return "match"
+    if cov >= config.COMPARE_WEAK_COVERAGE or sim >= config.COMPARE_WEAK_SIMILARITY:
+        return "weak"
+    return "none"
+
+
+class Comparer:
+    """Runs side-by-side comparisons on a loaded SearchEngine."""
+
+    def __init__(self, engine: SearchEngine, plan_infos: list[dict]):
+        self.engine = engine
+        self.plans = hierarchy_order(plan_infos)
+
+    def _idf(self, terms: list[ThemeTerm]) -> dict[str, float]:
+        texts = self.engine.match_text
+        out = {}
+        for term in terms:
+            df = sum(1 for t in texts if term.found_in(t))
+            out[term.word] = math.log((len(texts) + 1) / (df + 1)) + 1.0
+        return out
+
+    def compare(self, theme: str, top: int = 3, mode: str = "hybrid") -> Comparison:
+        """The best passages of every plan on a theme, in hierarchy order, with statuses."""
+        terms = theme_terms(theme)
+        idf = self._idf(terms)
+        qvec = self.engine.encoder.encode([parse_query(theme).text])[0]
+        columns = []
+        for p in self.plans:
+            pool = self.engine.search(theme, mode=mode, top=config.COMPARE_POOL, plans=[p["plan_id"]]).hits
+            scored = []
+            for rank, h in enumerate(pool):
+                cov = coverage(terms, " ".join(h.heading_path[-1:]) + h.text, idf)
+                sim = float(self.engine.vectors[self.engine.row[h.chunk_id]] @ qvec)
+                key = (config.COMPARE_RERANK_COVERAGE * cov + config.COMPARE_RERANK_SIMILARITY * sim
+                       + 1.0 / (rank + 1) + (config.COMPARE_MEASURE_BONUS if h.kind in MEASURE_KINDS else 0.0))
+                scored.append((key, cov, sim, h))
+            scored.sort(key=lambda x: -x[0])
+            hits = [h for *_, h in scored[:top]]
+            cov, sim = (scored[0][1], scored[0][2]) if scored else (0.0, 0.0)
+            status = status_for(cov, sim) if hits else "none"
+            columns.append(PlanColumn(p["plan_id"], p["plan_title"], p["level"], p["parent"],
+                                      status, hits, cov, sim))
+        return Comparison(theme, columns)
+
+
+def plan_infos_from_engine(engine: SearchEngine, manifest) -> list[dict]:
+    """Plan dicts (plan_id, plan_title, level, parent) for the plans present in the index."""
+    indexed = set(engine.plan_ids)
+    return [{"plan_id": i.id, "plan_title": i.title, "level": i.level, "parent": i.parent}
+            for i in manifest if i.id in indexed]
