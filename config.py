@@ -44,8 +44,8 @@ RRF_SEMANTIC_WEIGHT = 1.0
 # with scripts/calibrate_compare.py.
 COMPARE_MATCH_COVERAGE = 0.67       # match: the theme's own terms (or their synonyms) are there,
 COMPARE_MATCH_SIMILARITY = 0.50     # or the passage is semantically very close to the theme
-COMPARE_WEAK_COVERAGE = 0.20
-COMPARE_WEAK_SIMILARITY = 0.25
+COMPARE_WEAK_COVERAGE = 0.15
+COMPARE_WEAK_SIMILARITY = 0.20
 COMPARE_POOL = 10                  # hits per plan re-ranked by theme coverage
 COMPARE_RERANK_COVERAGE = 1.0
 COMPARE_RERANK_SIMILARITY = 1.0

@@ -12,7 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from search.engine import MODES, SearchEngine  # noqa: E402
 
@@ -56,20 +57,36 @@ def evaluate(engine: SearchEngine, eval_dir: Path, top: int = 20, runs_out: Path
     return report
 
 
+def evaluate_compare(engine: SearchEngine, eval_dir: Path) -> dict:
+    """score.py --compare figures of the side-by-side view over the dev queries."""
+    import config
+    from corpus.manifest import read_manifest
+    from search.compare import Comparer, plan_infos_from_engine
+    comparer = Comparer(engine, plan_infos_from_engine(engine, read_manifest(config.MANIFEST_PATH)))
+    labels = json.loads((eval_dir / "labels.json").read_text(encoding="utf-8"))
+    cmp = {qid: comparer.compare(q).to_dict() for qid, q in read_queries(eval_dir / "queries.tsv")}
+    return load_scorer(eval_dir).score_compare(labels, cmp)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--eval-dir", type=Path, default=Path("/work/shared/eval"))
+    ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--runs-out", type=Path, help="also write runs-<mode>.json here")
     ap.add_argument("-v", action="store_true", help="show per-query nDCG@10")
     args = ap.parse_args(argv)
-    report = evaluate(SearchEngine.load(), args.eval_dir, args.top, args.runs_out)
+    engine = SearchEngine.load()
+    report = evaluate(engine, args.eval_dir, args.top, args.runs_out)
     for mode, r in report.items():
         print(f"{mode:9s} nDCG@10 {r['ndcg@10']:.3f}  recall2@20 {r['recall2@20']:.3f}  | "
               f"official {r['official']['ndcg@10']:.3f}/{r['official']['recall2@20']:.3f}  "
               f"paraphrase {r['paraphrase']['ndcg@10']:.3f}/{r['paraphrase']['recall2@20']:.3f}")
         if args.v:
             print("   ", " ".join(f"{q}:{v}" for q, v in r["per_query"].items()))
+    c = evaluate_compare(engine, args.eval_dir)
+    print(f"compare   top1_hit_rate {c['top1_hit_rate']:.3f}  false_gap_rate {c['false_gap_rate']:.3f}  "
+          f"gap_detection_rate {c['gap_detection_rate']:.3f}  ({c['cells_with_relevant']} cells with a "
+          f"relevant passage, {c['empty_cells']} empty)")
     return 0
 
 

@@ -77,19 +77,20 @@ def hierarchy_order(plans: list[dict]) -> list[dict]:
 
 
 def content_terms(theme: str) -> list[str]:
-    """The theme's content words: top-level jieba words (no sub-words); a character the
-    dictionary does not know is glued to the word before it (自由贸易+港, 对口+援+疆) so that
-    words unknown to the dictionary still have to occur whole."""
+    """The theme's content words: top-level jieba words (no sub-words), with runs of single
+    characters the dictionary could not join rejoined (援/疆 → 援疆), so that words unknown to
+    the dictionary still count; a lone single character (少, 用) carries no theme."""
     spans = list(tokens_with_offsets(theme))
     top = sorted(((w, s, e) for w, s, e in spans
                   if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for _, s2, e2 in spans)),
                  key=lambda x: x[1])
     terms: list[list] = []
     for w, s, e in top:
-        if len(w) == 1 and terms and terms[-1][2] == s:
-            terms[-1] = [terms[-1][0] + w, terms[-1][1], e]
+        prev = terms[-1] if terms else None
+        if len(w) == 1 and prev and prev[3] and prev[2] == s:
+            prev[0], prev[2] = prev[0] + w, e
         else:
-            terms.append([w, s, e])
+            terms.append([w, s, e, len(w) == 1])   # word, start, end, is a run of single characters
     return list(dict.fromkeys(t[0] for t in terms if len(t[0]) > 1))
 
 
