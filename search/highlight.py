@@ -32,12 +32,17 @@ def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def highlight(text: str, terms: list[str]) -> str:
-    """HTML-escaped text with each matched term wrapped in <mark>…</mark>."""
+def mark_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """HTML-escaped text with each non-overlapping (start, end) span wrapped in <mark>…</mark>."""
     out, pos = [], 0
-    for start, end in match_spans(text, terms):
+    for start, end in sorted(spans):
         out.append(html.escape(text[pos:start]))
         out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
         pos = end
     out.append(html.escape(text[pos:]))
     return "".join(out)
+
+
+def highlight(text: str, terms: list[str]) -> str:
+    """HTML-escaped text with each matched term wrapped in <mark>…</mark>."""
+    return mark_spans(text, match_spans(text, terms))

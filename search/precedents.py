@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from index.tokenize import normalize
 from search.engine import Hit, SearchEngine
 from search.query import QueryError
-from search.reuse import mark_spans, shared_spans
+from search.highlight import mark_spans
+from search.reuse import shared_spans
 
 MAX_DRAFT_CHARS = 10_000
 MIN_SHARED_SPAN = 4          # shortest common run (characters) marked as shared wording

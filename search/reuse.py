@@ -7,13 +7,13 @@ plan-A passage.
 """
 from __future__ import annotations
 
-import html
 from difflib import SequenceMatcher
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from corpus.model import Chunk, Plan
+from search.highlight import mark_spans
 
 REUSE_KINDS = ("measure", "column", "text")
 MIN_SPAN = 8            # shortest shared run (characters) counted as reuse
@@ -30,17 +30,6 @@ def shared_spans(a: str, b: str, min_span: int = MIN_SPAN) -> list[tuple[int, in
     """(start in a, start in b, length) of aligned common runs of at least min_span characters."""
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     return [(m.a, m.b, m.size) for m in matcher.get_matching_blocks() if m.size >= min_span]
-
-
-def mark_spans(text: str, spans: list[tuple[int, int]]) -> str:
-    """HTML-escaped text with each (start, end) span wrapped in <mark>…</mark>."""
-    out, pos = [], 0
-    for start, end in sorted(spans):
-        out.append(html.escape(text[pos:start]))
-        out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
-        pos = end
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
 
 
 def _citation(plan: Plan, chunk: Chunk) -> dict:
