@@ -21,15 +21,15 @@ index: venv
 run: venv index
 	$(BIN)/streamlit run app.py
 
-# Debian's chromium for the end-to-end tests: needed only when tests/e2e exists.
+# Debian's chromium (and a CJK font for readable screenshots) for the end-to-end tests.
 browser:
-	@if [ ! -d tests/e2e ] || [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	@if [ ! -d tests/e2e ] || { [ -x /usr/bin/chromium ] && fc-list :lang=zh 2>/dev/null | grep -q .; }; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then \
 		echo "make browser: /usr/bin/chromium is missing; install chromium and chromium-driver as root (end-to-end tests need them)" >&2; \
 		exit 0; \
 	fi; \
 	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver
+	apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver fonts-wqy-microhei
 
 # pytest exit code 5 means no tests were collected: that is a failure too.
 test: venv browser

@@ -56,3 +56,4 @@ COMPARE_MEASURE_BONUS = 1.0        # measures and 专栏 items are preferred ove
 REVIEW_LEXICAL_WEIGHT = 0.5
 REVIEW_COVERED = 0.45
 REVIEW_PARTIAL = 0.33
+REVIEW_LOCAL = 0.40     # a city measure whose best provincial counterpart is below this is a local initiative

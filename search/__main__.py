@@ -78,29 +78,34 @@ def _read_lines(path: str) -> list[str]:
     return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _write_export(kind: str, out: str, title: str, sheets: dict[str, list[dict]]) -> None:
+def _write_export(out: str, title: str, sections: list[tuple[str, list[dict], list[tuple[str, str]]]]) -> None:
+    """Write (sheet title, rows, columns) sections to .xlsx, or to .docx for any other suffix."""
     from search.export import to_docx, to_xlsx
-    data = to_xlsx(sheets) if out.endswith(".xlsx") else to_docx(title, list(sheets.items()))
+    from search.export_rows import relabel
+    labelled = [(name, relabel(rows, cols)) for name, rows, cols in sections]
+    data = to_xlsx(dict(labelled)) if out.endswith(".xlsx") else to_docx(title, labelled)
     Path(out).write_bytes(data)
-    print(f"{kind} exported to {out}", file=sys.stderr)
+    print(f"exported to {out}", file=sys.stderr)
 
 
 def cmd_compare(args) -> int:
     engine = SearchEngine.load()
     comparer = _comparer(engine)
     themes = _read_lines(args.batch) if args.batch else [args.theme or ""]
-    results = []
+    comparisons, results = [], []
     for theme in themes:
         try:
-            results.append(comparer.compare(theme, top=args.top).to_dict())
+            comparisons.append(comparer.compare(theme, top=args.top))
+            results.append(comparisons[-1].to_dict())
         except QueryError as exc:
             if not args.batch:
                 raise
             results.append({"query": theme, "plans": [], "message": str(exc)})
     if args.export:
-        from search.export_rows import comparison_rows
-        _write_export("comparison", args.export, f"对照：{themes[0]}",
-                      {r["query"][:25] or "对照": comparison_rows(r) for r in results})
+        from search.export_rows import COMPARE_COLUMNS, comparison_rows
+        names = {p["plan_id"]: p["plan_title"] for p in comparer.plans}
+        _write_export(args.export, f"对照：{'、'.join(themes)}",
+                      [(c.query, comparison_rows(c, names), COMPARE_COLUMNS) for c in comparisons])
     if args.json or args.batch:
         print(json.dumps(results if args.batch else results[0], ensure_ascii=False, indent=1))
     else:
@@ -131,8 +136,8 @@ def cmd_review(args) -> int:
     engine = SearchEngine.load()
     result = review(engine, _plans_by_id(), args.plan, args.against)
     if args.export:
-        from search.export_rows import review_sheets
-        _write_export("review", args.export, f"{result.plan} 对照 {result.against} 审查", review_sheets(result))
+        from search.export_rows import review_sections
+        _write_export(args.export, f"{result.plan} 对照 {result.against} 审查", review_sections(result))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -148,8 +153,8 @@ def cmd_indicators(args) -> int:
     plans = list(_plans_by_id().values())
     groups = group_indicators(plans, period=args.period)
     if args.export:
-        from search.export_rows import indicator_rows
-        _write_export("indicators", args.export, "十四五指标对照", {"指标": indicator_rows(groups, plans)})
+        from search.export_rows import INDICATOR_COLUMNS, indicator_rows
+        _write_export(args.export, "“十四五”指标对照", [("指标", indicator_rows(groups, plans), INDICATOR_COLUMNS)])
     if args.json:
         print(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=1))
     else:

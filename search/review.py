@@ -103,6 +103,6 @@ def review(engine: SearchEngine, plans: dict[str, Plan], plan_id: str, against: 
         })
     child_best = sim.max(axis=0)
     local = [engine.hit(child_rows[b], float(child_best[b])) for b in np.argsort(child_best)
-             if child_best[b] < config.REVIEW_PARTIAL and rec[child_rows[b]]["kind"] in MEASURE_KINDS]
+             if child_best[b] < config.REVIEW_LOCAL and rec[child_rows[b]]["kind"] in MEASURE_KINDS]
     indicators = review_indicators(plans[parent_id], plans[plan_id])
     return Review(plan_id, parent_id, measures, indicators, local)

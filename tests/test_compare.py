@@ -94,6 +94,7 @@ def test_review_xiamen_against_fujian():
     assert (reg["parent_target"], reg["child_target"], reg["verdict"]) == ("<5", "<5", "consistent")
     assert rows["城镇调查失业率"]["verdict"] == "missing"
     assert result.local and all(h.plan_id == "xiamen" for h in result.local)
+    assert any("金砖国家" in h.text for h in result.local)   # Xiamen's own initiative
     # the wage-arrears measure of the province is found in the city plan
     wage = next(m for m in result.measures if "工资专户管理" in m["parent_text"])
     assert wage["status"] == "covered" and "工资专户" in wage["matches"][0]["text"]
@@ -127,8 +128,8 @@ def test_cli_compare_json_batch_and_export(tmp_path):
     assert [r["query"] for r in json.loads(out.stdout)] == ["根治欠薪", "技工院校"]
     sheet = openpyxl.load_workbook(xlsx).worksheets[0]
     values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[0][:3] == ["主题", "规划", "状态"] and "行号" in values[0]
-    assert any("福建省" in str(v[1]) and v[2] == "有相关措施" for v in values[1:])
+    assert values[0][:4] == ["主题", "地区", "级别", "状态"] and {"规划", "行号"} <= set(values[0])
+    assert any("福建省" in str(v[1]) and v[3] == "有相关措施" for v in values[1:])
 
 
 def test_cli_review_json_export_and_errors(tmp_path):

@@ -1,0 +1,1 @@
+"""Streamlit page modules of the app (see app.py)."""
