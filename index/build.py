@@ -17,7 +17,7 @@ from corpus.model import Plan
 from index.keyword import write_index
 from index.vectors import EmbeddingCache, embed_texts, get_encoder
 
-INDEX_FORMAT = 2  # bump when tokenization or the on-disk layout changes
+INDEX_FORMAT = 3  # bump when tokenization or the on-disk layout changes (3: BM25F weight matrix)
 META, CHUNKS, VECTORS, KEYWORD = "meta.json", "chunks.json", "vectors.npy", "keyword"
 
 
@@ -36,7 +36,8 @@ def fingerprint(records: list[dict], model: str) -> str:
     """Hash of everything the index content depends on: chunks, model, dictionary, settings."""
     h = hashlib.sha256()
     userdict = Path(config.USERDICT_PATH)
-    settings = [INDEX_FORMAT, model, config.HEADING_BOOST, config.LEAD_BOOST, config.EMBED_TEXT_CHARS,
+    settings = [INDEX_FORMAT, model, config.HEADING_BOOST, config.LEAD_BOOST, config.BM25_B, config.BM25_K1,
+                config.EMBED_TEXT_CHARS,
                 hashlib.sha256(userdict.read_bytes()).hexdigest() if userdict.exists() else ""]
     h.update(json.dumps(settings).encode())
     for rec in records:
@@ -72,7 +73,7 @@ def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Pat
     try:
         log(f"building index of {len(records)} chunks from {len(plans)} plans into {tmp.name}")
         n = write_index(tmp / KEYWORD, (_keyword_doc(r) for r in records))
-        log(f"keyword index: {n} chunks")
+        log(f"keyword index: {n} chunks (whoosh postings + BM25F weight matrix)")
         encoder = encoder or get_encoder(model)
         cache = EmbeddingCache(cache_dir, model)
         by_id = {ch.chunk_id: ch for p in plans for ch in p.chunks}

@@ -2,7 +2,7 @@
 
 Usage: python scripts/bench.py [--rounds 5] [--scale 100] [--no-scale]
 Reports warm-query medians per mode, full build time, no-change rebuild time, and for the corpus
-replicated --scale times: build time, keyword/hybrid medians and peak RSS (ru_maxrss).
+replicated --scale times: build time, keyword/semantic/hybrid medians and peak RSS (ru_maxrss).
 """
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ from corpus.model import Plan  # noqa: E402
 from index.build import build_index  # noqa: E402
 from search.engine import MODES, SearchEngine  # noqa: E402
 
-QUERIES = Path("/work/shared/eval/queries.tsv")
+# The dev set lives in shared/ beside the repository.
+QUERIES = Path(__file__).resolve().parents[2] / "shared" / "eval" / "queries.tsv"
 FALLBACK = ["根治欠薪", "社保卡一卡通", "高校毕业生就业", "技工院校建设", "让群众办事少跑腿"]
 
 
@@ -96,7 +97,7 @@ def main(argv=None) -> int:
             report["scale_chunks"] = sum(len(p.chunks) for p in plans)
             report["scale_build_s"] = round(time.perf_counter() - t, 1)
             big = SearchEngine.load(tmp / "scale", cache_dir)
-            for mode in ("keyword", "hybrid"):
+            for mode in MODES:
                 report[f"scale_{mode}_ms"] = round(median_ms(big, mode, qs, max(1, args.rounds // 2)), 1)
             report["peak_rss_mb"] = round(peak_rss_mb())
     print(json.dumps(report, indent=1))

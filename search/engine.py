@@ -11,7 +11,7 @@ import numpy as np
 
 import config
 from corpus.model import CHUNK_KINDS, PHASES
-from index.build import CHUNKS, KEYWORD, META, VECTORS, build_index, read_meta
+from index.build import CHUNKS, INDEX_FORMAT, KEYWORD, META, VECTORS, build_index, read_meta
 from index.keyword import KeywordIndex
 from index.tokenize import normalize
 from index.vectors import get_encoder
@@ -97,11 +97,18 @@ class SearchEngine:
         meta = read_meta(index_dir)
         if meta is None:
             raise FileNotFoundError(f"{index_dir / META} not found")
+        if meta.get("format") != INDEX_FORMAT:
+            raise ValueError(f"index format {meta.get('format')} is not the current {INDEX_FORMAT}")
         records = json.loads((index_dir / CHUNKS).read_text(encoding="utf-8"))
         vectors = np.load(index_dir / VECTORS, allow_pickle=False)
         if len(records) != meta["chunks"] or len(vectors) != len(records):
             raise ValueError("chunk table and vectors disagree with meta.json")
-        return cls(index_dir, meta, records, vectors, KeywordIndex(index_dir / KEYWORD), encoder)
+        keyword = KeywordIndex(index_dir / KEYWORD)
+        # Keyword doc numbers are chunk-table rows (the build writes chunks in table order).
+        if keyword.chunk_ids != [r["chunk_id"] for r in records]:
+            keyword.close()
+            raise ValueError("keyword index documents disagree with the chunk table")
+        return cls(index_dir, meta, records, vectors, keyword, encoder)
 
     @property
     def encoder(self):
@@ -178,13 +185,8 @@ class SearchEngine:
         return mask
 
     def _keyword(self, pq, filters, allowed, pool) -> list[tuple[int, float]]:
-        limit = pool if allowed is None else pool * 4
-        out = []
-        for cid, score in self.keyword.search(pq.terms, filters, limit=limit):
-            i = self.row[cid]
-            if allowed is None or allowed[i]:
-                out.append((i, score))
-        return out[:pool]
+        """BM25F ranking of chunk rows; `allowed` already holds the filters, phrases and exclusions."""
+        return self.keyword.search_docs(pq.terms, allowed, limit=pool)
 
     def _semantic(self, pq, allowed, pool) -> list[tuple[int, float]]:
         return self._semantic_vec(self.encoder.encode([pq.embed_text])[0], allowed, pool)

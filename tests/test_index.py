@@ -114,6 +114,10 @@ def test_missing_or_damaged_index_is_rebuilt(tmp_path):
     eng = SearchEngine.load(index_dir, cache_dir, log=messages.append)
     assert any("rebuild" in m for m in messages) and eng.search("社保卡").hits
     assert json.loads((index_dir / "chunks.json").read_text(encoding="utf-8"))
+    (index_dir / "keyword" / "bm25f.npz").write_bytes(b"truncated")
+    messages.clear()
+    eng = SearchEngine.load(index_dir, cache_dir, log=messages.append)
+    assert any("rebuild" in m for m in messages) and eng.search("社保卡", mode="keyword").hits
 
 
 def _tiny_sentence_transformer(path):
