@@ -29,7 +29,7 @@ LEVELS = ("province", "sub-provincial city", "prefecture-level city", "county-le
 # Retrieval (index/ and search/ packages).
 HEADING_BOOST = 1.0           # BM25F field boost of the heading path
 LEAD_BOOST = 1.0              # BM25F field boost of the lead sentence
-BM25_B = 0.75
+BM25_B = 0.5
 BM25_K1 = 1.2
 EMBED_TEXT_CHARS = 400        # characters of chunk text embedded after heading + lead
 EMBED_BATCH = 64
