@@ -32,6 +32,7 @@ LEAD_BOOST = 1.0              # BM25F field boost of the lead sentence
 BM25_B = 0.5
 BM25_K1 = 1.2
 EMBED_TEXT_CHARS = 400        # characters of chunk text embedded after heading + lead
+EMBED_WINDOW_SENTENCES = 2    # long passages are also embedded as windows of this many sentences (0: off)
 EMBED_BATCH = 64
 FUSION_POOL = 100             # candidates taken from each ranking before fusion
 FEEDBACK_DOCS = 5              # pseudo-relevance feedback: top fused hits added to the query vector

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -17,13 +18,23 @@ from corpus.model import Plan
 from index.keyword import write_index
 from index.vectors import EmbeddingCache, embed_texts, get_encoder
 
-INDEX_FORMAT = 3  # bump when tokenization or the on-disk layout changes (3: BM25F weight matrix)
+INDEX_FORMAT = 4  # bump when tokenization or the on-disk layout changes (4: sentence windows)
 META, CHUNKS, VECTORS, KEYWORD = "meta.json", "chunks.json", "vectors.npy", "keyword"
+VECTOR_OWNER = "vector_owner.npy"
+_SENTENCE_END = re.compile(r"(?<=[。；！？])")
 
 
-def embed_text(chunk) -> str:
-    """What is embedded for a chunk: heading path, then the (lead-first) text, truncated."""
-    return " ".join(chunk.heading_path) + "\n" + chunk.text[:config.EMBED_TEXT_CHARS]
+def embed_texts_of(chunk) -> list[str]:
+    """What is embedded for a chunk: the heading path with the (truncated) text, then, for a
+    passage of more than EMBED_WINDOW_SENTENCES sentences, every window of that many consecutive
+    sentences, so that one sentence of a long passage can still match a query on its own."""
+    head = " ".join(chunk.heading_path) + "\n"
+    texts = [head + chunk.text[:config.EMBED_TEXT_CHARS]]
+    size = config.EMBED_WINDOW_SENTENCES
+    sentences = [s for s in _SENTENCE_END.split(chunk.text) if s.strip()]
+    if size and len(sentences) > size:
+        texts += [head + "".join(sentences[k:k + size]) for k in range(len(sentences) - size + 1)]
+    return texts
 
 
 def chunk_records(plans: list[Plan]) -> list[dict]:
@@ -37,7 +48,7 @@ def fingerprint(records: list[dict], model: str) -> str:
     h = hashlib.sha256()
     userdict = Path(config.USERDICT_PATH)
     settings = [INDEX_FORMAT, model, config.HEADING_BOOST, config.LEAD_BOOST, config.BM25_B, config.BM25_K1,
-                config.EMBED_TEXT_CHARS,
+                config.EMBED_TEXT_CHARS, config.EMBED_WINDOW_SENTENCES,
                 hashlib.sha256(userdict.read_bytes()).hexdigest() if userdict.exists() else ""]
     h.update(json.dumps(settings).encode())
     for rec in records:
@@ -77,11 +88,17 @@ def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Pat
         encoder = encoder or get_encoder(model)
         cache = EmbeddingCache(cache_dir, model)
         by_id = {ch.chunk_id: ch for p in plans for ch in p.chunks}
-        texts = [embed_text(by_id[r["chunk_id"]]) for r in records]
+        texts, owner = [], []
+        for row, rec in enumerate(records):
+            windows = embed_texts_of(by_id[rec["chunk_id"]])
+            texts += windows
+            owner += [row] * len(windows)
         vecs, embedded = embed_texts(texts, encoder, cache, batch=config.EMBED_BATCH,
                                      progress=lambda i, k: log(f"embedding {i}/{k}"))
-        log(f"vectors: {len(texts)} chunks, {embedded} newly embedded, {len(texts) - embedded} cached")
+        log(f"vectors: {len(records)} chunks in {len(texts)} windows, {embedded} newly embedded, "
+            f"{len(texts) - embedded} cached")
         np.save(tmp / VECTORS, vecs, allow_pickle=False)
+        np.save(tmp / VECTOR_OWNER, np.asarray(owner, dtype=np.int32), allow_pickle=False)
         (tmp / CHUNKS).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
         meta = {"format": INDEX_FORMAT, "fingerprint": fp, "model": model, "chunks": len(records),
                 "plans": [p.id for p in plans], "dim": int(vecs.shape[1]) if len(vecs) else 0,

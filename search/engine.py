@@ -11,7 +11,7 @@ import numpy as np
 
 import config
 from corpus.model import CHUNK_KINDS, PHASES
-from index.build import CHUNKS, INDEX_FORMAT, KEYWORD, META, VECTORS, build_index, read_meta
+from index.build import CHUNKS, INDEX_FORMAT, KEYWORD, META, VECTOR_OWNER, VECTORS, build_index, read_meta
 from index.keyword import KeywordIndex
 from index.tokenize import normalize
 from index.vectors import get_encoder
@@ -57,12 +57,16 @@ class SearchResult:
 class SearchEngine:
     """Holds the chunk table, the vector matrix, the keyword index and the query encoder."""
 
-    def __init__(self, index_dir: Path, meta: dict, records: list[dict], vectors: np.ndarray,
-                 keyword: KeywordIndex, encoder=None):
+    def __init__(self, index_dir: Path, meta: dict, records: list[dict], windows: np.ndarray,
+                 window_owner: np.ndarray, keyword: KeywordIndex, encoder=None):
         self.index_dir = index_dir
         self.meta = meta
         self.records = records
-        self.vectors = vectors
+        # Every chunk has one or more embedded windows, stored contiguously in chunk order; the
+        # first one (heading + text) is the chunk's own vector.
+        self.windows = windows
+        self._window_starts = np.flatnonzero(np.r_[True, window_owner[1:] != window_owner[:-1]])
+        self.vectors = windows[self._window_starts]
         self.keyword = keyword
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
@@ -100,15 +104,18 @@ class SearchEngine:
         if meta.get("format") != INDEX_FORMAT:
             raise ValueError(f"index format {meta.get('format')} is not the current {INDEX_FORMAT}")
         records = json.loads((index_dir / CHUNKS).read_text(encoding="utf-8"))
-        vectors = np.load(index_dir / VECTORS, allow_pickle=False)
-        if len(records) != meta["chunks"] or len(vectors) != len(records):
+        windows = np.load(index_dir / VECTORS, allow_pickle=False)
+        owner = np.load(index_dir / VECTOR_OWNER, allow_pickle=False)
+        if len(records) != meta["chunks"] or len(windows) != len(owner) \
+                or not np.array_equal(np.unique(owner), np.arange(len(records))) \
+                or np.any(np.diff(owner) < 0):
             raise ValueError("chunk table and vectors disagree with meta.json")
         keyword = KeywordIndex(index_dir / KEYWORD)
         # Keyword doc numbers are chunk-table rows (the build writes chunks in table order).
         if keyword.chunk_ids != [r["chunk_id"] for r in records]:
             keyword.close()
             raise ValueError("keyword index documents disagree with the chunk table")
-        return cls(index_dir, meta, records, vectors, keyword, encoder)
+        return cls(index_dir, meta, records, windows, owner, keyword, encoder)
 
     @property
     def encoder(self):
@@ -192,8 +199,8 @@ class SearchEngine:
         return self._semantic_vec(self.encoder.encode([pq.embed_text])[0], allowed, pool)
 
     def _semantic_vec(self, q: np.ndarray, allowed, pool) -> list[tuple[int, float]]:
-        """Chunks ranked by cosine with a (unit) query vector."""
-        scores = self.vectors @ q
+        """Chunks ranked by cosine with a (unit) query vector: a chunk scores as its best window."""
+        scores = np.maximum.reduceat(self.windows @ q, self._window_starts)
         if allowed is not None:
             scores = np.where(allowed, scores, -np.inf)
         k = min(pool, len(scores))

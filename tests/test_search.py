@@ -153,3 +153,9 @@ def test_cli_errors_exit_2_without_traceback(args):
     out = _cli(*args)
     assert out.returncode == 2
     assert out.stderr.startswith("error:") and "Traceback" not in out.stderr
+
+
+def test_a_sentence_deep_inside_a_long_passage_is_found_semantically():
+    # xiamen L8 is a 700-character review paragraph; this sentence sits past its first 400 characters
+    hits = engine().search("对用人单位工资支付行为开展信用等级评价", mode="semantic", top=10).hits
+    assert any(h.plan_id == "xiamen" and h.line_start == 8 for h in hits)
