@@ -19,10 +19,8 @@ from search.engine import Hit, SearchEngine
 from search.query import parse_query
 from search.thesaurus import load_groups
 
-STATUSES = ("match", "weak", "none")
 MEASURE_KINDS = ("measure", "column")
 STATUS_LABELS = {"match": "有相关措施", "weak": "仅有提及", "none": "未涉及"}
-LEVEL_ORDER = ("province", "sub-provincial city", "prefecture-level city", "county-level city")
 
 
 @dataclass
@@ -66,8 +64,8 @@ def hierarchy_order(plans: list[dict]) -> list[dict]:
 
     def visit(p: dict) -> None:
         out.append(p)
-        for child in sorted(by_parent.get(p["plan_id"], []), key=lambda c: LEVEL_ORDER.index(c["level"])
-                            if c["level"] in LEVEL_ORDER else len(LEVEL_ORDER)):
+        for child in sorted(by_parent.get(p["plan_id"], []), key=lambda c: config.LEVELS.index(c["level"])
+                            if c["level"] in config.LEVELS else len(config.LEVELS)):
             visit(child)
 
     roots = by_parent.get("", [])
