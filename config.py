@@ -37,6 +37,7 @@ EMBED_BATCH = 64
 FUSION_POOL = 100             # candidates taken from each ranking before fusion
 FEEDBACK_DOCS = 5              # pseudo-relevance feedback: top fused hits added to the query vector
 FEEDBACK_WEIGHT = 1.0
+COVERAGE_WEIGHT = 0.3          # hybrid: share of the fused score that depends on query coverage
 RRF_K = 60
 RRF_KEYWORD_WEIGHT = 1.0
 RRF_SEMANTIC_WEIGHT = 1.0

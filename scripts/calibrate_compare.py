@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from corpus.manifest import read_manifest  # noqa: E402
 import config  # noqa: E402
-from search.compare import Comparer, coverage, plan_infos_from_engine, theme_terms  # noqa: E402
+from search.compare import Comparer, plan_infos_from_engine  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"

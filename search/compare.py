@@ -3,21 +3,19 @@
 The status of a plan is read off its best passage with two absolute signals that
 do not depend on how many plans are searched:
 - coverage: the IDF-weighted share of the theme's own terms found in the passage
-  (thesaurus forms count for their group), and
+  (search.coverage; thesaurus forms count for their group), and
 - similarity: cosine between the theme and the passage embeddings.
 Thresholds live in config (COMPARE_*) and were calibrated on the dev set
 (scripts/calibrate_compare.py); there are no per-plan or per-query rules.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import config
-from index.tokenize import normalize, tokens_with_offsets
+from search.coverage import coverage, theme_terms
 from search.engine import Hit, SearchEngine
 from search.query import parse_query
-from search.thesaurus import load_groups
 
 MEASURE_KINDS = ("measure", "column")
 STATUS_LABELS = {"match": "有相关措施", "weak": "仅有提及", "none": "未涉及"}
@@ -74,79 +72,6 @@ def hierarchy_order(plans: list[dict]) -> list[dict]:
     return out
 
 
-def content_terms(theme: str) -> list[str]:
-    """The theme's content words: top-level jieba words (no sub-words), with runs of single
-    characters the dictionary could not join rejoined (援/疆 → 援疆), so that words unknown to
-    the dictionary still count; a lone single character (少, 用) carries no theme."""
-    spans = list(tokens_with_offsets(theme))
-    top = sorted(((w, s, e) for w, s, e in spans
-                  if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for _, s2, e2 in spans)),
-                 key=lambda x: x[1])
-    terms: list[list] = []
-    for w, s, e in top:
-        prev = terms[-1] if terms else None
-        if len(w) == 1 and prev and prev[3] and prev[2] == s:
-            prev[0], prev[2] = prev[0] + w, e
-        else:
-            terms.append([w, s, e, len(w) == 1])   # word, start, end, is a run of single characters
-    return list(dict.fromkeys(t[0] for t in terms if len(t[0]) > 1))
-
-
-@dataclass(frozen=True)
-class ThemeTerm:
-    """A content word of a theme: found when any thesaurus form, or all of its parts, occur."""
-    word: str
-    forms: tuple[str, ...]
-    parts: tuple[str, ...] = ()
-
-    def found_in(self, norm_text: str) -> bool:
-        return self.credit(norm_text) == 1.0
-
-    def credit(self, norm_text: str) -> float:
-        """1 when a form occurs, else the length share of the word's parts that occur."""
-        if any(f in norm_text for f in self.forms):
-            return 1.0
-        return sum(len(p) for p in self.parts if p in norm_text) / len(self.word)
-
-
-def theme_terms(theme: str) -> list[ThemeTerm]:
-    """Each content word of the theme with its thesaurus forms and dictionary parts."""
-    groups = load_groups()
-    subwords = {w for w, _, _ in tokens_with_offsets(theme) if len(w) > 1}
-    out = []
-    for t in content_terms(theme):
-        forms = {t}
-        for g in groups:
-            if t in g:
-                forms.update(w for w in g if len(w) > 1)
-        out.append(ThemeTerm(t, tuple(sorted(forms, key=len, reverse=True)), _tiling(t, subwords)))
-    return out
-
-
-def _tiling(word: str, subwords: set[str]) -> tuple[str, ...]:
-    """Cover a word with its longest dictionary sub-words, left to right (高技能人才培养 →
-    高技能人才 + 培养); empty when the word cannot be tiled."""
-    parts, i = [], 0
-    while i < len(word):
-        part = next((word[i:j] for j in range(len(word), i + 1, -1)
-                     if word[i:j] != word and word[i:j] in subwords), None)
-        if part is None:
-            return ()
-        parts.append(part)
-        i += len(part)
-    return tuple(parts)
-
-
-def coverage(terms: list[ThemeTerm], text: str, idf: dict[str, float]) -> float:
-    """IDF-weighted share of the theme's terms present (in any form) in a passage."""
-    if not terms:
-        return 0.0
-    norm = normalize(text).replace(" ", "")
-    total = sum(idf.get(t.word, 1.0) for t in terms)
-    found = sum(idf.get(t.word, 1.0) * t.credit(norm) for t in terms)
-    return found / total if total else 0.0
-
-
 def status_for(cov: float, sim: float) -> str:
     """match / weak / none from coverage and similarity (thresholds calibrated on the dev set)."""
     if cov >= config.COMPARE_MATCH_COVERAGE or sim >= config.COMPARE_MATCH_SIMILARITY:
@@ -163,18 +88,10 @@ class Comparer:
         self.engine = engine
         self.plans = hierarchy_order(plan_infos)
 
-    def _idf(self, terms: list[ThemeTerm]) -> dict[str, float]:
-        texts = self.engine.match_text
-        out = {}
-        for term in terms:
-            df = sum(1 for t in texts if term.found_in(t))
-            out[term.word] = math.log((len(texts) + 1) / (df + 1)) + 1.0
-        return out
-
     def compare(self, theme: str, top: int = 3, mode: str = "hybrid") -> Comparison:
         """The best passages of every plan on a theme, in hierarchy order, with statuses."""
         terms = theme_terms(theme)
-        idf = self._idf(terms)
+        idf = self.engine.term_idf(terms)
         qvec = self.engine.encoder.encode([parse_query(theme).text])[0]
         columns = []
         for p in self.plans:

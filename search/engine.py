@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import threading
 from dataclasses import asdict, dataclass, field
@@ -15,6 +16,7 @@ from index.build import CHUNKS, INDEX_FORMAT, KEYWORD, META, VECTOR_OWNER, VECTO
 from index.keyword import KeywordIndex
 from index.tokenize import normalize
 from index.vectors import get_encoder
+from search.coverage import ThemeTerm, coverage, theme_terms
 from search.highlight import highlight
 from search.query import ParsedQuery, QueryError, parse_query
 
@@ -71,6 +73,7 @@ class SearchEngine:
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
         self._df: dict[str, int] = {}
+        self._term_df: dict[str, int] = {}
         self.row = {r["chunk_id"]: i for i, r in enumerate(records)}
         self.match_text = [normalize(" ".join(r["heading_path"]) + " " + r["text"]).replace(" ", "")
                            for r in records]
@@ -129,6 +132,18 @@ class SearchEngine:
         """Release whoosh searchers."""
         self.keyword.close()
 
+    def term_idf(self, terms: list[ThemeTerm]) -> dict[str, float]:
+        """IDF of each theme term over the chunks (a chunk counts when it holds the term in any form)."""
+        n = len(self.match_text)
+        out = {}
+        for term in terms:
+            df = self._term_df.get(term.word)
+            if df is None:
+                df = sum(1 for t in self.match_text if term.found_in(t))
+                self._term_df[term.word] = df
+            out[term.word] = math.log((n + 1) / (df + 1)) + 1.0
+        return out
+
     def doc_count(self, word: str) -> int:
         """Number of chunks whose text contains word (memoised)."""
         n = self._df.get(word)
@@ -160,6 +175,7 @@ class SearchEngine:
                 top_docs = [i for i, _ in ranked[:config.FEEDBACK_DOCS]]
                 fb = qvec + config.FEEDBACK_WEIGHT * self.vectors[top_docs].mean(axis=0)
                 ranked = self._fuse(kw, self._semantic_vec(fb / np.linalg.norm(fb), allowed, pool))
+            ranked = self._favour_coverage(ranked, pq.text)
         hits = [self.hit(i, s, pq.highlight_terms) for i, s in ranked[:top]]
         message = "" if hits else "没有找到匹配的内容 (no matching passages)"
         return SearchResult(query=query, mode=mode, hits=hits, message=message)
@@ -209,6 +225,17 @@ class SearchEngine:
         idx = np.argpartition(-scores, k - 1)[:k]
         idx = idx[np.argsort(-scores[idx])]
         return [(int(i), float(scores[i])) for i in idx if np.isfinite(scores[i])]
+
+    def _favour_coverage(self, ranked: list[tuple[int, float]], text: str) -> list[tuple[int, float]]:
+        """Scale fused scores by how much of the query's content each passage holds, so a passage
+        with every concept of the query outranks one that repeats its most common word."""
+        w = config.COVERAGE_WEIGHT
+        terms = theme_terms(text)
+        if w <= 0 or len(terms) < 2:
+            return ranked
+        idf = self.term_idf(terms)
+        scored = [(i, s * (1 - w + w * coverage(terms, self.match_text[i], idf))) for i, s in ranked]
+        return sorted(scored, key=lambda x: -x[1])
 
     def _fuse(self, kw: list[tuple[int, float]], sem: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Weighted reciprocal-rank fusion of the keyword and semantic rankings."""

@@ -14,7 +14,8 @@ from docx import Document
 import config
 from corpus.loader import load_corpus
 from corpus.manifest import read_manifest
-from search.compare import Comparer, plan_infos_from_engine, theme_terms
+from search.compare import Comparer, plan_infos_from_engine
+from search.coverage import theme_terms
 from search.precedents import find_precedents
 from search.query import QueryError
 from search.review import review
