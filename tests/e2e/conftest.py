@@ -104,7 +104,6 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    base = server[0]
     context = browser.new_context(viewport={"width": 1600, "height": 1800}, accept_downloads=True,
                                   locale="zh-CN")
     pg = context.new_page()
