@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from corpus.manifest import read_manifest  # noqa: E402
 import config  # noqa: E402
-from search.compare import Comparer, plan_infos_from_engine  # noqa: E402
+from search.compare import Comparer  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
@@ -44,7 +44,7 @@ def cells():
     labels = json.loads((EVAL / "labels.json").read_text(encoding="utf-8"))
     queries = dict(line.split("\t")[:2] for line in (EVAL / "queries.tsv").read_text(encoding="utf-8").splitlines() if line)
     engine = SearchEngine.load()
-    comparer = Comparer(engine, plan_infos_from_engine(engine, read_manifest(config.MANIFEST_PATH)))
+    comparer = Comparer(engine)
     out = []
     for qid, q in queries.items():
         for col in comparer.compare(q).plans:

@@ -59,10 +59,8 @@ def evaluate(engine: SearchEngine, eval_dir: Path, top: int = 20, runs_out: Path
 
 def evaluate_compare(engine: SearchEngine, eval_dir: Path) -> dict:
     """score.py --compare figures of the side-by-side view over the dev queries."""
-    import config
-    from corpus.manifest import read_manifest
-    from search.compare import Comparer, plan_infos_from_engine
-    comparer = Comparer(engine, plan_infos_from_engine(engine, read_manifest(config.MANIFEST_PATH)))
+    from search.compare import Comparer
+    comparer = Comparer(engine)
     labels = json.loads((eval_dir / "labels.json").read_text(encoding="utf-8"))
     cmp = {qid: comparer.compare(q).to_dict() for qid, q in read_queries(eval_dir / "queries.tsv")}
     return load_scorer(eval_dir).score_compare(labels, cmp)

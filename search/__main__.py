@@ -14,6 +14,7 @@ import json
 import sys
 from pathlib import Path
 
+from search.compare import Comparer
 from search.engine import MODES, SearchEngine, SearchResult
 from search.query import QueryError
 
@@ -67,13 +68,6 @@ def _plans_by_id() -> dict:
     return {p.id: p for p in load_corpus()}
 
 
-def _comparer(engine):
-    import config
-    from corpus.manifest import read_manifest
-    from search.compare import Comparer, plan_infos_from_engine
-    return Comparer(engine, plan_infos_from_engine(engine, read_manifest(config.MANIFEST_PATH)))
-
-
 def _read_lines(path: str) -> list[str]:
     return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -90,7 +84,7 @@ def _write_export(out: str, title: str, sections: list[tuple[str, list[dict], li
 
 def cmd_compare(args) -> int:
     engine = SearchEngine.load()
-    comparer = _comparer(engine)
+    comparer = Comparer(engine)
     themes = _read_lines(args.batch) if args.batch else [args.theme or ""]
     comparisons, results = [], []
     for theme in themes:

@@ -11,8 +11,10 @@ Thresholds live in config (COMPARE_*) and were calibrated on the dev set
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import config
+from corpus.manifest import read_manifest
 from search.coverage import coverage, theme_terms
 from search.engine import Hit, SearchEngine
 from search.query import parse_query
@@ -84,9 +86,13 @@ def status_for(cov: float, sim: float) -> str:
 class Comparer:
     """Runs side-by-side comparisons on a loaded SearchEngine."""
 
-    def __init__(self, engine: SearchEngine, plan_infos: list[dict]):
+    def __init__(self, engine: SearchEngine, manifest_path: Path | None = None):
+        """Compare the plans present in the engine's index, described by the manifest."""
         self.engine = engine
-        self.plans = hierarchy_order(plan_infos)
+        indexed = set(engine.plan_ids)
+        self.plans = hierarchy_order([
+            {"plan_id": i.id, "plan_title": i.title, "level": i.level, "parent": i.parent}
+            for i in read_manifest(Path(manifest_path or config.MANIFEST_PATH)) if i.id in indexed])
 
     def compare(self, theme: str, top: int = 3, mode: str = "hybrid") -> Comparison:
         """The best passages of every plan on a theme, in hierarchy order, with statuses."""
@@ -110,10 +116,3 @@ class Comparer:
             columns.append(PlanColumn(p["plan_id"], p["plan_title"], p["level"], p["parent"],
                                       status, hits, cov, sim))
         return Comparison(theme, columns)
-
-
-def plan_infos_from_engine(engine: SearchEngine, manifest) -> list[dict]:
-    """Plan dicts (plan_id, plan_title, level, parent) for the plans present in the index."""
-    indexed = set(engine.plan_ids)
-    return [{"plan_id": i.id, "plan_title": i.title, "level": i.level, "parent": i.parent}
-            for i in manifest if i.id in indexed]

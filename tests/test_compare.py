@@ -13,8 +13,7 @@ from docx import Document
 
 import config
 from corpus.loader import load_corpus
-from corpus.manifest import read_manifest
-from search.compare import Comparer, plan_infos_from_engine
+from search.compare import Comparer
 from search.coverage import theme_terms
 from search.precedents import find_precedents
 from search.query import QueryError
@@ -26,7 +25,7 @@ WAGE_WORDS = ("欠薪", "拖欠", "工资支付", "农民工工资")
 
 @lru_cache(maxsize=1)
 def comparer() -> Comparer:
-    return Comparer(engine(), plan_infos_from_engine(engine(), read_manifest(config.MANIFEST_PATH)))
+    return Comparer(engine())
 
 
 @lru_cache(maxsize=1)

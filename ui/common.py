@@ -21,10 +21,9 @@ import streamlit as st
 
 import config
 from corpus.loader import load_corpus
-from corpus.manifest import read_manifest
 from corpus.model import Chunk, Plan
 from index.build import build_index, chunk_records, fingerprint, read_meta
-from search.compare import Comparer, plan_infos_from_engine
+from search.compare import Comparer
 from search.engine import SearchEngine
 from search.export_rows import LEVEL_LABELS
 
@@ -145,7 +144,7 @@ def _warm_up(engine: SearchEngine) -> None:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _load_comparer(index_dir: str, index_fp: str, signature: str, _engine: SearchEngine,
                    manifest_path: str) -> Comparer:
-    return Comparer(_engine, plan_infos_from_engine(_engine, read_manifest(Path(manifest_path))))
+    return Comparer(_engine, Path(manifest_path))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
