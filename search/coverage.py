@@ -9,6 +9,7 @@ side view to tell a plan that has a measure on a theme from one that is silent o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.tokenize import normalize, tokens_with_offsets
 from search.thesaurus import load_groups
@@ -49,8 +50,10 @@ class ThemeTerm:
         return sum(len(p) for p in self.parts if p in norm_text) / len(self.word)
 
 
-def theme_terms(theme: str) -> list[ThemeTerm]:
-    """Each content word of the theme with its thesaurus forms and dictionary parts."""
+@lru_cache(maxsize=4096)
+def theme_terms(theme: str) -> tuple[ThemeTerm, ...]:
+    """Each content word of the theme with its thesaurus forms and dictionary parts (memoised:
+    the side-by-side view asks for the same theme once per plan)."""
     groups = load_groups()
     subwords = {w for w, _, _ in tokens_with_offsets(theme) if len(w) > 1}
     out = []
@@ -60,7 +63,7 @@ def theme_terms(theme: str) -> list[ThemeTerm]:
             if t in g:
                 forms.update(w for w in g if len(w) > 1)
         out.append(ThemeTerm(t, tuple(sorted(forms, key=len, reverse=True)), _tiling(t, subwords)))
-    return out
+    return tuple(out)
 
 
 def _tiling(word: str, subwords: set[str]) -> tuple[str, ...]:
@@ -77,7 +80,7 @@ def _tiling(word: str, subwords: set[str]) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def coverage(terms: list[ThemeTerm], text: str, idf: dict[str, float]) -> float:
+def coverage(terms: tuple[ThemeTerm, ...], text: str, idf: dict[str, float]) -> float:
     """IDF-weighted share of the theme's terms present (in any form) in a passage."""
     if not terms:
         return 0.0

@@ -132,7 +132,7 @@ class SearchEngine:
         """Release whoosh searchers."""
         self.keyword.close()
 
-    def term_idf(self, terms: list[ThemeTerm]) -> dict[str, float]:
+    def term_idf(self, terms: tuple[ThemeTerm, ...]) -> dict[str, float]:
         """IDF of each theme term over the chunks (a chunk counts when it holds the term in any form)."""
         n = len(self.match_text)
         out = {}
