@@ -1,8 +1,11 @@
 """Theme coverage: how much of a query's own content a passage holds.
 
-A query is reduced to its content words (top-level jieba words; runs of single characters the
-dictionary could not join are rejoined), each with its thesaurus forms and dictionary parts; a
-passage's coverage is the IDF-weighted share of those words it contains. Used to rank passages
+A query is reduced to its concepts: thesaurus words found in it (一张卡, 开公司, 网约车司机) and
+the top-level jieba words of the rest (runs of single characters the dictionary could not join
+are rejoined), the longest reading winning where they overlap. Each concept carries the
+thesaurus forms of its word, concepts of the same thesaurus group merge (外卖骑手 and
+网约车司机 are one concept), and a word can also be credited through its dictionary parts. A
+passage's coverage is the IDF-weighted share of the concepts it holds. Used to rank passages
 that hold every concept of a query above those that repeat one common word, and by the side-by-
 side view to tell a plan that has a measure on a theme from one that is silent on it.
 """
@@ -15,55 +18,89 @@ from index.tokenize import normalize, tokens_with_offsets
 from search.thesaurus import load_groups
 
 
-def content_terms(theme: str) -> list[str]:
-    """The theme's content words: top-level jieba words (no sub-words), with runs of single
-    characters the dictionary could not join rejoined (援/疆 → 援疆), so that words unknown to
-    the dictionary still count; a lone single character (少, 用) carries no theme."""
+def _word_spans(theme: str) -> list[tuple[str, int, int]]:
+    """Top-level jieba words (no sub-words) of the normalised theme, with runs of single
+    characters the dictionary could not join rejoined (援/疆 → 援疆)."""
     spans = list(tokens_with_offsets(theme))
     top = sorted(((w, s, e) for w, s, e in spans
                   if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) for _, s2, e2 in spans)),
                  key=lambda x: x[1])
-    terms: list[list] = []
+    words: list[list] = []
     for w, s, e in top:
-        prev = terms[-1] if terms else None
+        prev = words[-1] if words else None
         if len(w) == 1 and prev and prev[3] and prev[2] == s:
             prev[0], prev[2] = prev[0] + w, e
         else:
-            terms.append([w, s, e, len(w) == 1])   # word, start, end, is a run of single characters
-    return list(dict.fromkeys(t[0] for t in terms if len(t[0]) > 1))
+            words.append([w, s, e, len(w) == 1])   # word, start, end, is a run of single characters
+    return [(w, s, e) for w, s, e, _ in words]
+
+
+def _thesaurus_spans(norm: str, groups) -> list[tuple[str, int, int]]:
+    """Every occurrence of a thesaurus word (two characters or more) in the normalised theme."""
+    out = []
+    for word in {w for g in groups for w in g if len(w) > 1}:
+        start = norm.find(word)
+        while start >= 0:
+            out.append((word, start, start + len(word)))
+            start = norm.find(word, start + 1)
+    return out
+
+
+def content_terms(theme: str) -> list[str]:
+    """The theme's concepts as written: thesaurus words and top-level jieba words, the longer
+    reading winning where they overlap (thesaurus words on ties); a lone single character (少,
+    用) carries no theme."""
+    norm = normalize(theme)
+    thesaurus = _thesaurus_spans(norm, load_groups())
+    candidates = [(w, s, e, 0) for w, s, e in thesaurus] + [(w, s, e, 1) for w, s, e in _word_spans(theme)]
+    chosen: list[tuple[str, int, int]] = []
+    for w, s, e, _ in sorted(candidates, key=lambda c: (-(c[2] - c[1]), c[3], c[1])):
+        if len(w) > 1 and all(e <= s2 or e2 <= s for _, s2, e2 in chosen):
+            chosen.append((w, s, e))
+    return list(dict.fromkeys(w for w, _, _ in sorted(chosen, key=lambda c: c[1])))
 
 
 @dataclass(frozen=True)
 class ThemeTerm:
-    """A content word of a theme: found when any thesaurus form, or all of its parts, occur."""
+    """A concept of a theme: found when any thesaurus form, or all of its parts, occur."""
     word: str
     forms: tuple[str, ...]
-    parts: tuple[str, ...] = ()
+    parts: tuple[tuple[str, ...], ...] = ()   # dictionary parts of the word, each with its forms
 
     def found_in(self, norm_text: str) -> bool:
         return self.credit(norm_text) == 1.0
 
     def credit(self, norm_text: str) -> float:
-        """1 when a form occurs, else the length share of the word's parts that occur."""
+        """1 when a form occurs, else the length share of the word's parts that occur (in any form)."""
         if any(f in norm_text for f in self.forms):
             return 1.0
-        return sum(len(p) for p in self.parts if p in norm_text) / len(self.word)
+        return sum(len(p[0]) for p in self.parts if any(f in norm_text for f in p)) / len(self.word)
 
 
 @lru_cache(maxsize=4096)
 def theme_terms(theme: str) -> tuple[ThemeTerm, ...]:
-    """Each content word of the theme with its thesaurus forms and dictionary parts (memoised:
-    the side-by-side view asks for the same theme once per plan)."""
+    """Each concept of the theme with its thesaurus forms and dictionary parts (memoised: the
+    side-by-side view asks for the same theme once per plan)."""
     groups = load_groups()
     subwords = {w for w, _, _ in tokens_with_offsets(theme) if len(w) > 1}
-    out = []
-    for t in content_terms(theme):
-        forms = {t}
-        for g in groups:
-            if t in g:
-                forms.update(w for w in g if len(w) > 1)
-        out.append(ThemeTerm(t, tuple(sorted(forms, key=len, reverse=True)), _tiling(t, subwords)))
-    return tuple(out)
+    merged: list[tuple[str, set[str], set[int], tuple]] = []   # word, forms, group ids, parts
+    for word in content_terms(theme):
+        ids = {k for k, g in enumerate(groups) if word in g}
+        forms = {word}.union(*(groups[k] for k in ids)) if ids else {word}
+        same = next((m for m in merged if m[2] & ids), None)
+        if same:
+            same[1].update(forms)
+            same[2].update(ids)
+            continue
+        parts = tuple((p,) + _forms_of(p, groups) for p in _tiling(word, subwords))
+        merged.append((word, forms, ids, parts))
+    return tuple(ThemeTerm(w, tuple(sorted((f for f in forms if len(f) > 1), key=len, reverse=True)), parts)
+                 for w, forms, _, parts in merged)
+
+
+def _forms_of(word: str, groups) -> tuple[str, ...]:
+    """The other thesaurus forms of a word (groups that hold it exactly)."""
+    return tuple(dict.fromkeys(f for g in groups if word in g for f in g if f != word and len(f) > 1))
 
 
 def _tiling(word: str, subwords: set[str]) -> tuple[str, ...]:

@@ -1,0 +1,34 @@
+"""How a query is reduced to concepts: colloquial thesaurus phrases stay whole and count once."""
+from __future__ import annotations
+
+from search.coverage import coverage, theme_terms
+
+
+def test_a_colloquial_phrase_is_one_concept_with_its_official_forms():
+    # 开公司 means starting a business: it must not fall apart into 开 + 公司 (= employer)
+    terms = {t.word: t for t in theme_terms("年轻人自己开公司有什么扶持")}
+    assert list(terms) == ["年轻人", "开公司", "扶持"]
+    assert "创业" in terms["开公司"].forms
+    assert "用人单位" not in terms["开公司"].forms
+
+
+def test_phrase_the_dictionary_does_not_know_still_reaches_its_official_term():
+    first = theme_terms("用一张卡看病乘车")[0]
+    assert first.word == "一张卡"
+    assert "社会保障卡" in first.forms
+
+
+def test_two_examples_of_the_same_group_are_one_concept():
+    # delivery riders and ride-hailing drivers are both 新就业形态: a passage about platform
+    # workers' labour protection covers the whole query
+    terms = theme_terms("外卖骑手网约车司机的劳动保障")
+    assert [t.word for t in terms] == ["外卖骑手", "劳动保障"]
+    idf = {t.word: 1.0 for t in terms}
+    assert coverage(terms, "加强新就业形态从业人员劳动保障", idf) == 1.0
+
+
+def test_a_word_is_credited_through_the_synonyms_of_its_parts():
+    terms = theme_terms("劳动者权益保障")
+    idf = {t.word: 1.0 for t in terms}
+    assert coverage(terms, "维护农民工权益保障", idf) == 1.0
+    assert coverage(terms, "维护农民工合法权益", idf) < 1.0
