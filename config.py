@@ -35,6 +35,7 @@ EMBED_TEXT_CHARS = 400        # characters of chunk text embedded after heading 
 EMBED_WINDOW_SENTENCES = 2    # long passages are also embedded as windows of this many sentences (0: off)
 EMBED_BATCH = 64
 FUSION_POOL = 100             # candidates taken from each ranking before fusion
+EXPANSION_EMBED_WEIGHT = 0.5   # semantic query: weight of the official forms of colloquial query words
 FEEDBACK_DOCS = 5              # pseudo-relevance feedback: top fused hits added to the query vector
 FEEDBACK_WEIGHT = 1.0
 COVERAGE_WEIGHT = 0.3          # hybrid: share of the fused score that depends on query coverage

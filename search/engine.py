@@ -169,7 +169,7 @@ class SearchEngine:
             ranked = self._semantic(pq, allowed, pool)
         else:
             kw = self._keyword(pq, filters, allowed, pool)
-            qvec = self.encoder.encode([pq.embed_text])[0]
+            qvec = self.query_vector(pq)
             ranked = self._fuse(kw, self._semantic_vec(qvec, allowed, pool))
             if config.FEEDBACK_WEIGHT > 0 and ranked:
                 top_docs = [i for i, _ in ranked[:config.FEEDBACK_DOCS]]
@@ -212,7 +212,16 @@ class SearchEngine:
         return self.keyword.search_docs(pq.terms, allowed, limit=pool)
 
     def _semantic(self, pq, allowed, pool) -> list[tuple[int, float]]:
-        return self._semantic_vec(self.encoder.encode([pq.embed_text])[0], allowed, pool)
+        return self._semantic_vec(self.query_vector(pq), allowed, pool)
+
+    def query_vector(self, pq: ParsedQuery) -> np.ndarray:
+        """Unit query vector: the query's own embedding, steered toward the official forms of its
+        colloquial words (thesaurus expansions, embedded apart so the user's wording keeps the lead)."""
+        if not pq.expansions:
+            return self.encoder.encode([pq.text])[0]
+        own, official = self.encoder.encode([pq.text, " ".join(pq.expansions)])
+        v = own + config.EXPANSION_EMBED_WEIGHT * official
+        return v / np.linalg.norm(v)
 
     def _semantic_vec(self, q: np.ndarray, allowed, pool) -> list[tuple[int, float]]:
         """Chunks ranked by cosine with a (unit) query vector: a chunk scores as its best window."""

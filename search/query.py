@@ -34,11 +34,6 @@ class ParsedQuery:
     expansions: list[str] = field(default_factory=list)   # synonyms of rare query words
     highlight_terms: list[str] = field(default_factory=list)
 
-    @property
-    def embed_text(self) -> str:
-        """What the semantic ranker embeds: the query plus its thesaurus expansions."""
-        return " ".join([self.text] + self.expansions)
-
 
 def parse_query(raw: str | None, doc_count: Callable[[str], int] | None = None,
                 use_thesaurus: bool = True) -> ParsedQuery:

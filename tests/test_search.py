@@ -159,3 +159,10 @@ def test_a_sentence_deep_inside_a_long_passage_is_found_semantically():
     # xiamen L8 is a 700-character review paragraph; this sentence sits past its first 400 characters
     hits = engine().search("对用人单位工资支付行为开展信用等级评价", mode="semantic", top=10).hits
     assert any(h.plan_id == "xiamen" and h.line_start == 8 for h in hits)
+
+
+def test_semantic_search_is_steered_to_the_official_term_of_a_colloquial_word():
+    # the plans never say 外卖骑手; they say 新就业形态 / 新业态 / 灵活就业 / 平台
+    words = ("新就业形态", "新业态", "灵活就业", "平台")
+    hits = engine().search("外卖骑手的劳动保障", mode="semantic", top=10).hits
+    assert sum(any(w in h.text for w in words) for h in hits) >= 7
