@@ -35,6 +35,12 @@ EMBED_TEXT_CHARS = 400        # characters of chunk text embedded after heading 
 EMBED_WINDOW_SENTENCES = 2    # long passages are also embedded as windows of this many sentences (0: off)
 EMBED_BATCH = 64
 FUSION_POOL = 100             # candidates taken from each ranking before fusion
+# Query thesaurus: a query word found in at most this share of the chunks counts as colloquial;
+# its official forms get full weight and steer the semantic query, the forms of the plans' own
+# words get EXPANSION_WEIGHT_COMMON.
+RARE_WORD_SHARE = 0.005      # ≈ fewer than one chunk per plan (3 of the 683 chunks of the five plans)
+EXPANSION_WEIGHT_RARE = 1.0
+EXPANSION_WEIGHT_COMMON = 0.6
 EXPANSION_EMBED_WEIGHT = 0.5   # semantic query: weight of the official forms of colloquial query words
 FEEDBACK_DOCS = 5              # pseudo-relevance feedback: top fused hits added to the query vector
 FEEDBACK_WEIGHT = 1.0

@@ -144,13 +144,13 @@ class SearchEngine:
             out[term.word] = math.log((n + 1) / (df + 1)) + 1.0
         return out
 
-    def doc_count(self, word: str) -> int:
-        """Number of chunks whose text contains word (memoised)."""
+    def doc_share(self, word: str) -> float:
+        """Share of the chunks whose text contains word (memoised)."""
         n = self._df.get(word)
         if n is None:
             n = sum(word in t for t in self.match_text)
             self._df[word] = n   # a plain dict assignment is atomic; a race only recounts
-        return n
+        return n / max(1, len(self.match_text))
 
     # ---------- search ----------
     def search(self, query: str, mode: str = "hybrid", top: int = 10, plans=None, level=None,
@@ -159,7 +159,7 @@ class SearchEngine:
         if mode not in MODES:
             raise QueryError(f"未知检索模式 {mode!r} (unknown mode; use one of {', '.join(MODES)})")
         filters = self._filters(plans, level, kind, phase)
-        pq = parse_query(query, self.doc_count)
+        pq = parse_query(query, self.doc_share)
         top = max(1, int(top))
         allowed = self._allowed(filters, pq)
         pool = max(config.FUSION_POOL, top)

@@ -5,16 +5,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+import config
 from index.tokenize import normalize, tokenize
 from search.thesaurus import expand
 
 MAX_QUERY_CHARS = 2000   # longer queries are truncated before analysis
 MAX_TERMS = 64           # distinct terms sent to the keyword index
-# Thesaurus expansions of a word the corpus rarely uses (colloquial wording) get full weight and
-# also steer the semantic query; expansions of the corpus's own vocabulary stay weak.
-RARE_WORD_CHUNKS = 3     # a query word found in at most this many chunks counts as rare
-EXPANSION_WEIGHT_RARE = 1.0
-EXPANSION_WEIGHT_COMMON = 0.3
 
 _PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」')
 _EXCLUDE = re.compile(r'(?:^|\s)-(\S+)')
@@ -35,11 +31,13 @@ class ParsedQuery:
     highlight_terms: list[str] = field(default_factory=list)
 
 
-def parse_query(raw: str | None, doc_count: Callable[[str], int] | None = None,
+def parse_query(raw: str | None, doc_share: Callable[[str], float] | None = None,
                 use_thesaurus: bool = True) -> ParsedQuery:
     """Split a query into phrases, exclusions and weighted terms (thesaurus-expanded).
 
-    doc_count(word) tells in how many chunks a word occurs; without it every word counts as rare.
+    doc_share(word) tells in what share of the chunks a word occurs; without it every word counts
+    as rare. Thesaurus forms of a word the plans rarely use (colloquial wording) get full weight
+    and also steer the semantic query; forms of the plans' own vocabulary weigh less.
     """
     text = normalize(raw or "")[:MAX_QUERY_CHARS].strip()
     if not text:
@@ -58,8 +56,8 @@ def parse_query(raw: str | None, doc_count: Callable[[str], int] | None = None,
         terms.setdefault(t, 1.0)
     expansions: list[str] = []
     for word, synonyms in (expand(positive) if use_thesaurus else []):
-        rare = doc_count is None or doc_count(word) <= RARE_WORD_CHUNKS
-        weight = EXPANSION_WEIGHT_RARE if rare else EXPANSION_WEIGHT_COMMON
+        rare = doc_share is None or doc_share(word) <= config.RARE_WORD_SHARE
+        weight = config.EXPANSION_WEIGHT_RARE if rare else config.EXPANSION_WEIGHT_COMMON
         for syn in synonyms:
             for t in tokenize(syn):
                 terms[t] = max(terms.get(t, 0.0), weight)

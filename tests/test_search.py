@@ -112,9 +112,9 @@ def test_highlight_escapes_before_marking():
 
 def test_thesaurus_expands_colloquial_words_only():
     eng = engine()
-    pq = parse_query("老板欠工资", eng.doc_count)
+    pq = parse_query("老板欠工资", eng.doc_share)
     assert "用人单位" in pq.expansions and pq.terms.get("用人单位") == 1.0
-    official = parse_query("企业年金", eng.doc_count)
+    official = parse_query("企业年金", eng.doc_share)
     assert official.expansions == []
 
 
