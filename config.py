@@ -41,6 +41,7 @@ FUSION_POOL = 100             # candidates taken from each ranking before fusion
 RARE_WORD_SHARE = 0.005      # ≈ fewer than one chunk per plan (3 of the 683 chunks of the five plans)
 EXPANSION_WEIGHT_RARE = 1.0
 EXPANSION_WEIGHT_COMMON = 0.6
+SUBWORD_WEIGHT = 0.5          # keyword query: weight of a dictionary word inside a longer query word
 EXPANSION_EMBED_WEIGHT = 0.5   # semantic query: weight of the official forms of colloquial query words
 FEEDBACK_DOCS = 5              # pseudo-relevance feedback: top fused hits added to the query vector
 FEEDBACK_WEIGHT = 1.0

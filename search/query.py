@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import config
-from index.tokenize import normalize, tokenize
+from index.tokenize import normalize, tokens_with_offsets
+from search.coverage import content_terms
 from search.thesaurus import expand
 
 MAX_QUERY_CHARS = 2000   # longer queries are truncated before analysis
@@ -51,16 +52,17 @@ def parse_query(raw: str | None, doc_share: Callable[[str], float] | None = None
     positive = " ".join([rest] + phrases).strip()
     if not positive:
         raise QueryError("查询只有排除词：请至少给出一个检索词 (the query only excludes terms)")
-    terms: dict[str, float] = {}
-    for t in tokenize(positive):
-        terms.setdefault(t, 1.0)
+    terms = _weighted_terms(positive, 1.0)
     expansions: list[str] = []
+    concepts = content_terms(positive)
     for word, synonyms in (expand(positive) if use_thesaurus else []):
+        if word not in concepts and any(word in c for c in concepts):
+            continue   # 创业 inside 就业创业 is no concept of its own: expanding it drifts off topic
         rare = doc_share is None or doc_share(word) <= config.RARE_WORD_SHARE
         weight = config.EXPANSION_WEIGHT_RARE if rare else config.EXPANSION_WEIGHT_COMMON
         for syn in synonyms:
-            for t in tokenize(syn):
-                terms[t] = max(terms.get(t, 0.0), weight)
+            for t, w in _weighted_terms(syn, weight).items():
+                terms[t] = max(terms.get(t, 0.0), w)
             if rare and syn not in expansions:
                 expansions.append(syn)
     terms = dict(list(terms.items())[:MAX_TERMS])
@@ -68,3 +70,16 @@ def parse_query(raw: str | None, doc_share: Callable[[str], float] | None = None
     return ParsedQuery(raw=raw or "", text=positive, phrases=phrases, excludes=excludes,
                        terms=terms, expansions=expansions,
                        highlight_terms=sorted(set(marks), key=len, reverse=True))
+
+
+def _weighted_terms(text: str, weight: float) -> dict[str, float]:
+    """The text's search terms with their weights: a dictionary word found inside a longer word
+    of the text (就业 in 就业创业) weighs SUBWORD_WEIGHT as much, so a compound does not outvote a
+    single word of the query by matching as three terms."""
+    spans = list(tokens_with_offsets(text))
+    terms: dict[str, float] = {}
+    for word, start, end in spans:
+        inner = any(s <= start and end <= e and e - s > end - start for _, s, e in spans)
+        w = weight * (config.SUBWORD_WEIGHT if inner else 1.0)
+        terms[word] = max(terms.get(word, 0.0), w)
+    return terms

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import config
+
 from search.engine import MODES
 from search.highlight import highlight
 from search.query import QueryError, parse_query
@@ -166,3 +168,18 @@ def test_semantic_search_is_steered_to_the_official_term_of_a_colloquial_word():
     words = ("新就业形态", "新业态", "灵活就业", "平台")
     hits = engine().search("外卖骑手的劳动保障", mode="semantic", top=10).hits
     assert sum(any(w in h.text for w in words) for h in hits) >= 7
+
+
+def test_a_compound_word_does_not_outvote_the_specific_word_of_the_query():
+    # 就业创业 also matches as 就业 and 创业; the Taiwan-specific passages must still lead
+    pq = parse_query("台胞就业创业", engine().doc_share)
+    assert pq.terms["台胞"] == pq.terms["就业创业"] == 1.0
+    assert pq.terms["就业"] == pq.terms["创业"] == config.SUBWORD_WEIGHT < 1.0
+    hits = engine().search("台胞就业创业", mode="keyword", top=5).hits
+    assert all("台" in h.text or "两岸" in h.text for h in hits)
+
+
+def test_words_inside_a_longer_query_word_are_not_expanded():
+    # 创业 inside 就业创业 must not drag in 开公司/创办企业 (the 创业 thesaurus group)
+    pq = parse_query("台胞就业创业", engine().doc_share)
+    assert "创办企业" not in pq.terms and "求职" not in pq.terms
