@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 import config
-
 from search.engine import MODES
 from search.highlight import highlight
 from search.query import QueryError, parse_query
