@@ -48,6 +48,7 @@ class SearchResult:
     mode: str
     hits: list[Hit] = field(default_factory=list)
     message: str = ""
+    keyword_matched: bool = True   # False: no passage holds a query word (hybrid fell back to meaning)
 
     def to_dict(self) -> dict:
         out = {"query": self.query, "mode": self.mode, "hits": [h.to_dict() for h in self.hits]}
@@ -163,6 +164,7 @@ class SearchEngine:
         top = max(1, int(top))
         allowed = self._allowed(filters, pq)
         pool = max(config.FUSION_POOL, top)
+        kw: list[tuple[int, float]] = []
         if mode == "keyword":
             ranked = self._keyword(pq, filters, allowed, pool)
         elif mode == "semantic":
@@ -177,8 +179,14 @@ class SearchEngine:
                 ranked = self._fuse(kw, self._semantic_vec(fb / np.linalg.norm(fb), allowed, pool))
             ranked = self._favour_coverage(ranked, pq.text)
         hits = [self.hit(i, s, pq.highlight_terms) for i, s in ranked[:top]]
-        message = "" if hits else "没有找到匹配的内容 (no matching passages)"
-        return SearchResult(query=query, mode=mode, hits=hits, message=message)
+        keyword_matched = mode != "hybrid" or bool(kw)
+        if not hits:
+            message = "没有找到匹配的内容 (no matching passages)"
+        elif not keyword_matched:
+            message = "没有段落包含检索词，以下为语义相近的段落 (no passage holds the query words; closest in meaning)"
+        else:
+            message = ""
+        return SearchResult(query=query, mode=mode, hits=hits, message=message, keyword_matched=keyword_matched)
 
     def _filters(self, plans, level, kind, phase) -> dict[str, list[str]]:
         as_list = lambda v: [v] if isinstance(v, str) else list(v or [])

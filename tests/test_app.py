@@ -145,6 +145,15 @@ def test_search_no_results_suggests_semantic_mode(app):
     assert not app.warning
 
 
+def test_hybrid_search_flags_results_that_hold_no_query_word(app):
+    app.text_input(key="search_query").input("火星殖民").run()
+    _ok(app)
+    assert any("意思最接近" in i.value for i in app.info)
+    assert [m for m in _markdown(app) if m.startswith('<div class="rs-text">')]
+    app.text_input(key="search_query").input("根治欠薪").run()
+    assert not any("意思最接近" in i.value for i in app.info)
+
+
 def test_search_example_button_runs_query(app):
     app.button(key="search_ex_技工院校").click().run()
     _ok(app)

@@ -182,3 +182,10 @@ def test_words_inside_a_longer_query_word_are_not_expanded():
     # 创业 inside 就业创业 must not drag in 开公司/创办企业 (the 创业 thesaurus group)
     pq = parse_query("台胞就业创业", engine().doc_share)
     assert "创办企业" not in pq.terms and "求职" not in pq.terms
+
+
+def test_hybrid_says_when_no_passage_holds_the_query_words():
+    res = engine().search("qwertyuiop", top=5)
+    assert res.hits and not res.keyword_matched and "no passage holds the query words" in res.message
+    ok = engine().search("根治欠薪", top=5)
+    assert ok.keyword_matched and ok.message == ""

@@ -71,6 +71,8 @@ if not result.hits:
         st.button("改用语义检索", on_click=_use_semantic, key="search_to_semantic")
     st.stop()
 
+if not result.keyword_matched:
+    st.info(f"没有段落包含“{query}”中的词语，以下是意思最接近的段落，请留意甄别。")
 st.caption(f"共 {len(result.hits)} 条结果（{common.MODE_LABELS[mode]}检索，用时 {elapsed:.2f} 秒）")
 for i, hit in enumerate(result.hits, 1):
     with st.container(border=True):
