@@ -15,6 +15,7 @@ import numpy as np
 
 import config
 from corpus.model import Plan
+from index import tokenize as tokenize_module
 from index.keyword import write_index
 from index.vectors import EmbeddingCache, embed_texts, get_encoder
 
@@ -44,12 +45,12 @@ def chunk_records(plans: list[Plan]) -> list[dict]:
 
 
 def fingerprint(records: list[dict], model: str) -> str:
-    """Hash of everything the index content depends on: chunks, model, dictionary, settings."""
+    """Hash of everything the index content depends on: chunks, model, dictionary, tokenizer, settings."""
     h = hashlib.sha256()
-    userdict = Path(config.USERDICT_PATH)
+    file_hash = lambda p: hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else ""
     settings = [INDEX_FORMAT, model, config.HEADING_BOOST, config.LEAD_BOOST, config.BM25_B, config.BM25_K1,
                 config.EMBED_TEXT_CHARS, config.EMBED_WINDOW_SENTENCES,
-                hashlib.sha256(userdict.read_bytes()).hexdigest() if userdict.exists() else ""]
+                file_hash(Path(config.USERDICT_PATH)), file_hash(Path(tokenize_module.__file__))]
     h.update(json.dumps(settings).encode())
     for rec in records:
         h.update(json.dumps(rec, ensure_ascii=False, sort_keys=True).encode("utf-8"))

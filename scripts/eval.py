@@ -1,8 +1,10 @@
-"""Run the dev queries in every search mode and score them with the eval set's score.py.
+"""Run labelled query sets in every search mode and score them with the eval set's score.py.
 
-Usage: python scripts/eval.py [--eval-dir DIR] [--top 20] [--runs-out DIR] [-v]
-Prints, per mode, nDCG@10 / recall2@20 overall and for the official (q01–q15)
-and paraphrase (q31–q39) subsets.
+Usage: python scripts/eval.py [--eval-dir DIR] [--heldout DIR] [--top 20] [--runs-out DIR] [-v]
+Prints, per mode, nDCG@10 / recall2@20 overall and for the official (ids 01–29) and
+paraphrase (ids 31+) subsets: first for the shared dev set (--eval-dir, which also holds
+score.py), then for the held-out set in scripts/heldout/ (themes the dev set does not have,
+labelled independently of the engine; tuning never looks at it).
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 from search.engine import MODES, SearchEngine  # noqa: E402
 
-SUBSETS = {"official": lambda q: "q01" <= q <= "q15", "paraphrase": lambda q: "q31" <= q <= "q39"}
+# Ids 01–29 use the plans' official terms, 31 and up are colloquial paraphrases (q01, h31, ...).
+SUBSETS = {"official": lambda q: int(q[1:]) < 30, "paraphrase": lambda q: int(q[1:]) > 30}
 
 
 def load_scorer(eval_dir: Path):
@@ -34,9 +37,11 @@ def read_queries(path: Path) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def evaluate(engine: SearchEngine, eval_dir: Path, top: int = 20, runs_out: Path | None = None) -> dict:
-    """Scores per mode: overall plus the official / paraphrase split, and per-query figures."""
-    scorer = load_scorer(eval_dir)
+def evaluate(engine: SearchEngine, eval_dir: Path, top: int = 20, runs_out: Path | None = None,
+             scorer_dir: Path | None = None) -> dict:
+    """Scores per mode of the query set in eval_dir (scored by scorer_dir's score.py, default
+    eval_dir's): overall plus the official / paraphrase split, and per-query figures."""
+    scorer = load_scorer(scorer_dir or eval_dir)
     labels = json.loads((eval_dir / "labels.json").read_text(encoding="utf-8"))
     queries = read_queries(eval_dir / "queries.tsv")
     report = {}
@@ -66,25 +71,33 @@ def evaluate_compare(engine: SearchEngine, eval_dir: Path) -> dict:
     return load_scorer(eval_dir).score_compare(labels, cmp)
 
 
+def print_report(report: dict, per_query: bool) -> None:
+    for mode, r in report.items():
+        print(f"{mode:9s} nDCG@10 {r['ndcg@10']:.3f}  recall2@20 {r['recall2@20']:.3f}  | "
+              f"official {r['official']['ndcg@10']:.3f}/{r['official']['recall2@20']:.3f}  "
+              f"paraphrase {r['paraphrase']['ndcg@10']:.3f}/{r['paraphrase']['recall2@20']:.3f}")
+        if per_query:
+            print("   ", " ".join(f"{q}:{v}" for q, v in r["per_query"].items()))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
+    ap.add_argument("--heldout", type=Path, default=ROOT / "scripts" / "heldout")
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--runs-out", type=Path, help="also write runs-<mode>.json here")
     ap.add_argument("-v", action="store_true", help="show per-query nDCG@10")
     args = ap.parse_args(argv)
     engine = SearchEngine.load()
-    report = evaluate(engine, args.eval_dir, args.top, args.runs_out)
-    for mode, r in report.items():
-        print(f"{mode:9s} nDCG@10 {r['ndcg@10']:.3f}  recall2@20 {r['recall2@20']:.3f}  | "
-              f"official {r['official']['ndcg@10']:.3f}/{r['official']['recall2@20']:.3f}  "
-              f"paraphrase {r['paraphrase']['ndcg@10']:.3f}/{r['paraphrase']['recall2@20']:.3f}")
-        if args.v:
-            print("   ", " ".join(f"{q}:{v}" for q, v in r["per_query"].items()))
+    print(f"dev set ({args.eval_dir})")
+    print_report(evaluate(engine, args.eval_dir, args.top, args.runs_out), args.v)
     c = evaluate_compare(engine, args.eval_dir)
     print(f"compare   top1_hit_rate {c['top1_hit_rate']:.3f}  false_gap_rate {c['false_gap_rate']:.3f}  "
           f"gap_detection_rate {c['gap_detection_rate']:.3f}  ({c['cells_with_relevant']} cells with a "
           f"relevant passage, {c['empty_cells']} empty)")
+    if (args.heldout / "labels.json").exists():
+        print(f"held-out set ({args.heldout})")
+        print_report(evaluate(engine, args.heldout, args.top, scorer_dir=args.eval_dir), args.v)
     return 0
 
 

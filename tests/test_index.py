@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from index.build import embed_texts_of, build_index, read_meta
+from index.build import build_index, chunk_records, embed_texts_of, fingerprint, read_meta
 from index.tokenize import tokenize
 from index.vectors import EmbeddingCache, UseEncoder, get_encoder, text_key
 from search.engine import SearchEngine
@@ -56,6 +56,18 @@ def test_rebuild_is_skipped_when_nothing_changed(tmp_path):
     shutil.copytree(index_dir, copy_dir)
     res = build_index(fresh_plans(), copy_dir, cache_dir, model="usem3", log=lambda m: None)
     assert res["skipped"] and res["embedded"] == 0
+
+
+def test_a_changed_tokenizer_makes_the_index_stale(tmp_path, monkeypatch):
+    # stopwords and segmentation live in index/tokenize.py: an index built by older code is rebuilt
+    from index import tokenize as tokenize_module
+    records = chunk_records(fresh_plans())
+    before = fingerprint(records, "usem3")
+    changed = tmp_path / "tokenize.py"
+    changed.write_text(open(tokenize_module.__file__, encoding="utf-8").read() + "\n# changed\n",
+                       encoding="utf-8")
+    monkeypatch.setattr(tokenize_module, "__file__", str(changed))
+    assert fingerprint(records, "usem3") != before
 
 
 def test_incremental_embedding(tmp_path):

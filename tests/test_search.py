@@ -189,3 +189,11 @@ def test_hybrid_says_when_no_passage_holds_the_query_words():
     assert res.hits and not res.keyword_matched and "no passage holds the query words" in res.message
     ok = engine().search("根治欠薪", top=5)
     assert ok.keyword_matched and ok.message == ""
+
+
+def test_question_words_carry_no_weight_and_farmers_pensions_reach_the_official_name():
+    pq = parse_query("农民的养老金有多少", engine().doc_share)
+    assert "多少" not in pq.terms
+    # 农民养老金 is what people say; the plans say 城乡居民（基本）养老保险
+    hits = engine().search("农民的养老金有多少", top=5).hits
+    assert sum("城乡居民" in h.text for h in hits) >= 3
