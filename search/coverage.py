@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import config
 from index.tokenize import normalize, tokens_with_offsets
 from search.thesaurus import load_groups
 
@@ -71,10 +72,12 @@ class ThemeTerm:
         return self.credit(norm_text) == 1.0
 
     def credit(self, norm_text: str) -> float:
-        """1 when a form occurs, else the length share of the word's parts that occur (in any form)."""
+        """1 when a form occurs, else PARTIAL_CREDIT times the length share of the word's parts
+        that occur (in any form): 人事 alone is only part of 人事考试."""
         if any(f in norm_text for f in self.forms):
             return 1.0
-        return sum(len(p[0]) for p in self.parts if any(f in norm_text for f in p)) / len(self.word)
+        share = sum(len(p[0]) for p in self.parts if any(f in norm_text for f in p)) / len(self.word)
+        return config.PARTIAL_CREDIT * share
 
 
 @lru_cache(maxsize=4096)
