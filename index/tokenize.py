@@ -70,6 +70,15 @@ def tokens_with_offsets(text: str) -> Iterator[tuple[str, int, int]]:
             yield word, start, end
 
 
+def word_boundaries(text: str) -> set[int]:
+    """Offsets in the normalised text where jieba's segmentation starts or ends a word
+    (stopwords and punctuation included)."""
+    out = {0}
+    for _, start, end in _tokenizer().tokenize(normalize(text), mode="default", HMM=False):
+        out.update((start, end))
+    return out
+
+
 def tokenize(text: str) -> list[str]:
     """Search-mode terms of a text (normalised, stopwords and punctuation dropped)."""
     return [w for w, _, _ in tokens_with_offsets(text)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import config
-from index.tokenize import normalize, tokens_with_offsets
+from index.tokenize import normalize, tokens_with_offsets, word_boundaries
 from search.thesaurus import load_groups
 
 
@@ -48,12 +48,15 @@ def _thesaurus_spans(norm: str, groups) -> list[tuple[str, int, int]]:
 
 
 def content_terms(theme: str) -> list[str]:
-    """The theme's concepts as written: thesaurus words and top-level jieba words, the longer
-    reading winning where they overlap (thesaurus words on ties); a lone single character (少,
-    用) carries no theme."""
+    """The theme's concepts as written: thesaurus words that start and end on word boundaries,
+    and top-level jieba words, the longer reading winning where they overlap (thesaurus words
+    on ties); a lone single character (少, 用) carries no theme."""
     norm = normalize(theme)
-    thesaurus = _thesaurus_spans(norm, load_groups())
-    candidates = [(w, s, e, 0) for w, s, e in thesaurus] + [(w, s, e, 1) for w, s, e in _word_spans(theme)]
+    words = _word_spans(theme)
+    cuts = word_boundaries(theme)
+    # a thesaurus word must not cut through a word of the theme (残疾人就业 in 残疾人|就业创业)
+    thesaurus = [(w, s, e) for w, s, e in _thesaurus_spans(norm, load_groups()) if s in cuts and e in cuts]
+    candidates = [(w, s, e, 0) for w, s, e in thesaurus] + [(w, s, e, 1) for w, s, e in words]
     chosen: list[tuple[str, int, int]] = []
     for w, s, e, _ in sorted(candidates, key=lambda c: (-(c[2] - c[1]), c[3], c[1])):
         if len(w) > 1 and all(e <= s2 or e2 <= s for _, s2, e2 in chosen):

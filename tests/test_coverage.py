@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import config
 from search.coverage import coverage, theme_terms
+from tests.test_index_support import engine
 
 
 def test_a_colloquial_phrase_is_one_concept_with_its_official_forms():
@@ -35,3 +36,13 @@ def test_a_word_is_credited_through_the_synonyms_of_its_parts():
     assert coverage(terms, "维护农民工权益保障", idf) == config.PARTIAL_CREDIT
     assert coverage(terms, "维护农民工合法权益", idf) < config.PARTIAL_CREDIT
     assert coverage(terms, "维护劳动者权益保障", idf) == 1.0
+
+
+def test_a_thesaurus_word_never_cuts_through_a_word_of_the_query():
+    # 残疾人就业 is a thesaurus word, but here the query reads 残疾人 | 就业创业
+    assert [t.word for t in theme_terms("残疾人就业创业")] == ["残疾人", "就业创业"]
+
+
+def test_group_plus_generic_theme_puts_the_group_first():
+    hits = engine().search("残疾人就业创业", top=5).hits
+    assert sum("残疾" in h.text for h in hits) >= 4
