@@ -174,6 +174,13 @@ class KeywordIndex:
         order = np.lexsort((docs, -s))
         return [(int(docs[i]), float(s[i])) for i in order]
 
+    def docs_with(self, terms) -> np.ndarray:
+        """Doc numbers (sorted) of the documents holding any of the given index terms."""
+        cols = [self.vocab[t] for t in terms if t in self.vocab]
+        if not cols:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(self.matrix[:, cols].indices)
+
     def filter_mask(self, filters: dict[str, list[str]] | None) -> np.ndarray | None:
         """Boolean mask over doc numbers of the documents matching field filters (via whoosh)."""
         flt = _filter_query(filters)

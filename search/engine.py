@@ -73,8 +73,7 @@ class SearchEngine:
         self.keyword = keyword
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
-        self._df: dict[str, int] = {}
-        self._term_df: dict[str, int] = {}
+        self._df: dict[tuple[str, ...], int] = {}
         self.row = {r["chunk_id"]: i for i, r in enumerate(records)}
         self.match_text = [normalize(" ".join(r["heading_path"]) + " " + r["text"]).replace(" ", "")
                            for r in records]
@@ -136,22 +135,24 @@ class SearchEngine:
     def term_idf(self, terms: tuple[ThemeTerm, ...]) -> dict[str, float]:
         """IDF of each theme term over the chunks (a chunk counts when it holds the term in any form)."""
         n = len(self.match_text)
-        out = {}
-        for term in terms:
-            df = self._term_df.get(term.word)
-            if df is None:
-                df = sum(1 for t in self.match_text if term.found_in(t))
-                self._term_df[term.word] = df
-            out[term.word] = math.log((n + 1) / (df + 1)) + 1.0
-        return out
+        return {t.word: math.log((n + 1) / (self._doc_freq(t.forms) + 1)) + 1.0 for t in terms}
 
     def doc_share(self, word: str) -> float:
-        """Share of the chunks whose text contains word (memoised)."""
-        n = self._df.get(word)
+        """Share of the chunks whose text contains word."""
+        return self._doc_freq((normalize(word),)) / max(1, len(self.match_text))
+
+    def _doc_freq(self, words: tuple[str, ...]) -> int:
+        """Number of chunks holding any of the (normalised) words, memoised. Words that are index
+        terms are looked up in the keyword index's postings; others are searched in the text."""
+        n = self._df.get(words)
         if n is None:
-            n = sum(word in t for t in self.match_text)
-            self._df[word] = n   # a plain dict assignment is atomic; a race only recounts
-        return n / max(1, len(self.match_text))
+            docs = self.keyword.docs_with(words)
+            for w in (w for w in words if w not in self.keyword.vocab):
+                found = np.fromiter((w in t for t in self.match_text), bool, len(self.match_text))
+                docs = np.union1d(docs, np.flatnonzero(found))
+            n = len(docs)
+            self._df[words] = n   # a plain dict assignment is atomic; a race only recounts
+        return n
 
     # ---------- search ----------
     def search(self, query: str, mode: str = "hybrid", top: int = 10, plans=None, level=None,

@@ -197,3 +197,12 @@ def test_question_words_carry_no_weight_and_farmers_pensions_reach_the_official_
     # 农民养老金 is what people say; the plans say 城乡居民（基本）养老保险
     hits = engine().search("农民的养老金有多少", top=5).hits
     assert sum("城乡居民" in h.text for h in hits) >= 3
+
+
+def test_document_frequency_of_index_terms_and_of_other_words():
+    # index terms are counted from the keyword postings, other words by scanning the text
+    eng = engine()
+    n = len(eng.match_text)
+    assert "外出务工" not in eng.keyword.vocab
+    assert round(eng.doc_share("外出务工") * n) == sum("外出务工" in t for t in eng.match_text) > 0
+    assert round(eng.doc_share("根治欠薪") * n) == sum("根治欠薪" in t for t in eng.match_text) > 0
