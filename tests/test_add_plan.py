@@ -88,6 +88,22 @@ def add(corpus_dir: Path, src: Path, plan_id: str = "moushi", **kwargs):
     return add_plan(src, plan_id=plan_id, corpus_dir=corpus_dir, **args)
 
 
+def refuse(corpus_dir: Path, src: Path, **kwargs) -> str:
+    """Adding src must be refused and leave the corpus byte-identical; returns the message."""
+    before = snapshot(corpus_dir)
+    with pytest.raises(PlanImportError) as err:
+        add(corpus_dir, src, **kwargs)
+    assert snapshot(corpus_dir) == before
+    return str(err.value)
+
+
+def plan_file(tmp_path: Path) -> Path:
+    """A well-formed plan text to add."""
+    src = tmp_path / "plan.txt"
+    src.write_text(PLAN_TEXT, encoding="utf-8")
+    return src
+
+
 def assert_bilingual(message: str) -> None:
     assert " / " in message
     assert any("\u4e00" <= ch <= "\u9fff" for ch in message)
@@ -181,24 +197,14 @@ BAD_FILES = {
 def test_refuses_bad_files(corpus_dir, tmp_path, name):
     src = tmp_path / name
     src.write_bytes(BAD_FILES[name])
-    before = snapshot(corpus_dir)
-    with pytest.raises(PlanImportError) as err:
-        add(corpus_dir, src)
-    assert_bilingual(str(err.value))
-    assert snapshot(corpus_dir) == before
+    assert_bilingual(refuse(corpus_dir, src))
 
 
 def test_refuses_missing_and_oversized_files(corpus_dir, tmp_path, monkeypatch):
-    before = snapshot(corpus_dir)
-    with pytest.raises(PlanImportError):
-        add(corpus_dir, tmp_path / "missing.txt")
-    src = tmp_path / "plan.txt"
-    src.write_text(PLAN_TEXT, encoding="utf-8")
+    refuse(corpus_dir, tmp_path / "missing.txt")
+    src = plan_file(tmp_path)
     monkeypatch.setattr(config, "MAX_PLAN_BYTES", 100)
-    with pytest.raises(PlanImportError) as err:
-        add(corpus_dir, src)
-    assert_bilingual(str(err.value))
-    assert snapshot(corpus_dir) == before
+    assert_bilingual(refuse(corpus_dir, src))
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -215,48 +221,26 @@ def test_refuses_missing_and_oversized_files(corpus_dir, tmp_path, monkeypatch):
     {"title": "  "},
 ])
 def test_refuses_bad_metadata(corpus_dir, tmp_path, kwargs):
-    src = tmp_path / "plan.txt"
-    src.write_text(PLAN_TEXT, encoding="utf-8")
-    before = snapshot(corpus_dir)
-    with pytest.raises(PlanImportError) as err:
-        add(corpus_dir, src, **kwargs)
-    assert_bilingual(str(err.value))
-    assert snapshot(corpus_dir) == before
+    assert_bilingual(refuse(corpus_dir, plan_file(tmp_path), **kwargs))
 
 
 def test_refuses_id_of_stray_plan_file(corpus_dir, tmp_path):
     (corpus_dir / "plans" / "moushi.txt").write_text("stray", encoding="utf-8")
-    src = tmp_path / "plan.txt"
-    src.write_text(PLAN_TEXT, encoding="utf-8")
-    before = snapshot(corpus_dir)
-    with pytest.raises(PlanImportError):
-        add(corpus_dir, src)
-    assert snapshot(corpus_dir) == before
+    refuse(corpus_dir, plan_file(tmp_path))
 
 
 def test_manifest_write_failure_removes_text_file(corpus_dir, tmp_path, monkeypatch):
     def fail(path, plans):
         raise OSError("disk full")
     monkeypatch.setattr(corpus.adding, "write_manifest", fail)
-    src = tmp_path / "plan.txt"
-    src.write_text(PLAN_TEXT, encoding="utf-8")
-    before = snapshot(corpus_dir)
-    with pytest.raises(PlanImportError) as err:
-        add(corpus_dir, src)
-    assert "disk full" in str(err.value)
-    assert snapshot(corpus_dir) == before
+    assert "disk full" in refuse(corpus_dir, plan_file(tmp_path))
 
 
 def test_parser_failure_writes_nothing(corpus_dir, tmp_path, monkeypatch):
     def fail(info, text):
         raise ValueError("unexpected layout")
     monkeypatch.setattr(corpus.adding, "parse_plan", fail)
-    src = tmp_path / "plan.txt"
-    src.write_text(PLAN_TEXT, encoding="utf-8")
-    before = snapshot(corpus_dir)
-    with pytest.raises(PlanImportError):
-        add(corpus_dir, src)
-    assert snapshot(corpus_dir) == before
+    refuse(corpus_dir, plan_file(tmp_path))
 
 
 def test_read_plan_text_utf16_with_bom(tmp_path):
