@@ -43,6 +43,15 @@ def _open(page, base: str, path: str, ready_selector: str) -> None:
     _idle(page)
 
 
+def _submit(page, label: str, text: str) -> float:
+    """Type text into the input labelled `label` and press Enter; returns the start time."""
+    box = page.locator(f'input[aria-label="{label}"]')
+    box.fill(text)
+    t0 = time.perf_counter()
+    box.press("Enter")
+    return t0
+
+
 def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
@@ -64,10 +73,7 @@ def _first_page_interactive(browser, server):
 def test_compare_gensi_qianxin_with_excel_export(page, server, tmp_path):
     base = server[0]
     _open(page, base, "compare", 'input[aria-label="政策主题"]')
-    box = page.locator('input[aria-label="政策主题"]')
-    box.fill("根治欠薪")
-    t0 = time.perf_counter()
-    box.press("Enter")
+    t0 = _submit(page, "政策主题", "根治欠薪")
     page.locator(".rs-text").first.wait_for(state="visible")
     page.get_by_text("湖北省鄂州市", exact=True).wait_for()
     _idle(page)
@@ -118,10 +124,7 @@ def test_compare_marks_silent_plans(page, server):
 def test_search_page(page, server):
     base = server[0]
     _open(page, base, "", 'input[aria-label="检索词"]')
-    box = page.locator('input[aria-label="检索词"]')
-    box.fill("技工院校")
-    t0 = time.perf_counter()
-    box.press("Enter")
+    t0 = _submit(page, "检索词", "技工院校")
     page.locator(".rs-text mark").first.wait_for(state="visible")
     _idle(page)
     _record("search_query_to_render_s", time.perf_counter() - t0)
