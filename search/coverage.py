@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import config
 from index.tokenize import normalize, tokens_with_offsets, word_boundaries
-from search.thesaurus import load_groups
+from search.thesaurus import load_groups, synonyms
 
 
 def _word_spans(theme: str) -> list[tuple[str, int, int]]:
@@ -47,10 +47,12 @@ def _thesaurus_spans(norm: str, groups) -> list[tuple[str, int, int]]:
     return out
 
 
-def content_terms(theme: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def content_terms(theme: str) -> tuple[str, ...]:
     """The theme's concepts as written: thesaurus words that start and end on word boundaries,
     and top-level jieba words, the longer reading winning where they overlap (thesaurus words
-    on ties); a lone single character (少, 用) carries no theme."""
+    on ties); a lone single character (少, 用) carries no theme. Memoised: a query asks for them
+    once to expand it and once to weigh its coverage."""
     norm = normalize(theme)
     words = _word_spans(theme)
     cuts = word_boundaries(theme)
@@ -61,7 +63,7 @@ def content_terms(theme: str) -> list[str]:
     for w, s, e, _ in sorted(candidates, key=lambda c: (-(c[2] - c[1]), c[3], c[1])):
         if len(w) > 1 and all(e <= s2 or e2 <= s for _, s2, e2 in chosen):
             chosen.append((w, s, e))
-    return list(dict.fromkeys(w for w, _, _ in sorted(chosen, key=lambda c: c[1])))
+    return tuple(dict.fromkeys(w for w, _, _ in sorted(chosen, key=lambda c: c[1])))
 
 
 @dataclass(frozen=True)
@@ -98,15 +100,10 @@ def theme_terms(theme: str) -> tuple[ThemeTerm, ...]:
             same[1].update(forms)
             same[2].update(ids)
             continue
-        parts = tuple((p,) + _forms_of(p, groups) for p in _tiling(word, subwords))
+        parts = tuple((p,) + synonyms(p) for p in _tiling(word, subwords))
         merged.append((word, forms, ids, parts))
     return tuple(ThemeTerm(w, tuple(sorted((f for f in forms if len(f) > 1), key=len, reverse=True)), parts)
                  for w, forms, _, parts in merged)
-
-
-def _forms_of(word: str, groups) -> tuple[str, ...]:
-    """The other thesaurus forms of a word (groups that hold it exactly)."""
-    return tuple(dict.fromkeys(f for g in groups if word in g for f in g if f != word and len(f) > 1))
 
 
 def _tiling(word: str, subwords: set[str]) -> tuple[str, ...]:

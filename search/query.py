@@ -8,7 +8,7 @@ from typing import Callable
 import config
 from index.tokenize import normalize, tokens_with_offsets
 from search.coverage import content_terms
-from search.thesaurus import expand
+from search.thesaurus import synonyms
 
 MAX_QUERY_CHARS = 2000   # longer queries are truncated before analysis
 MAX_TERMS = 64           # distinct terms sent to the keyword index
@@ -32,8 +32,7 @@ class ParsedQuery:
     highlight_terms: list[str] = field(default_factory=list)
 
 
-def parse_query(raw: str | None, doc_share: Callable[[str], float] | None = None,
-                use_thesaurus: bool = True) -> ParsedQuery:
+def parse_query(raw: str | None, doc_share: Callable[[str], float] | None = None) -> ParsedQuery:
     """Split a query into phrases, exclusions and weighted terms (thesaurus-expanded).
 
     doc_share(word) tells in what share of the chunks a word occurs; without it every word counts
@@ -54,13 +53,14 @@ def parse_query(raw: str | None, doc_share: Callable[[str], float] | None = None
         raise QueryError("查询只有排除词：请至少给出一个检索词 (the query only excludes terms)")
     terms = _weighted_terms(positive, 1.0)
     expansions: list[str] = []
-    concepts = content_terms(positive)
-    for word, synonyms in (expand(positive) if use_thesaurus else []):
-        if word not in concepts and any(word in c for c in concepts):
-            continue   # 创业 inside 就业创业 is no concept of its own: expanding it drifts off topic
+    # Only the query's concepts are expanded: 创业 inside 就业创业 is none, and expanding it drifts.
+    for word in content_terms(positive):
+        others = [f for f in synonyms(word) if f not in positive]
+        if not others:
+            continue
         rare = doc_share is None or doc_share(word) <= config.RARE_WORD_SHARE
         weight = config.EXPANSION_WEIGHT_RARE if rare else config.EXPANSION_WEIGHT_COMMON
-        for syn in synonyms:
+        for syn in others:
             for t, w in _weighted_terms(syn, weight).items():
                 terms[t] = max(terms.get(t, 0.0), w)
             if rare and syn not in expansions:

@@ -23,13 +23,7 @@ def load_groups(path: str | None = None) -> tuple[tuple[str, ...], ...]:
     return tuple(groups)
 
 
-def expand(text: str, path: str | None = None) -> list[tuple[str, list[str]]]:
-    """(query word, its synonyms) for every thesaurus term found in text, longest words first."""
-    norm = normalize(text)
-    out: list[tuple[str, list[str]]] = []
-    for group in load_groups(path):
-        present = [w for w in group if w in norm]
-        others = [w for w in group if w not in norm]
-        if present and others:
-            out.append((max(present, key=len), others))
-    return out
+@lru_cache(maxsize=4096)
+def synonyms(word: str) -> tuple[str, ...]:
+    """The other forms of a word in every thesaurus group that holds it exactly."""
+    return tuple(dict.fromkeys(f for g in load_groups() if word in g for f in g if f != word and len(f) > 1))
