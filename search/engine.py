@@ -1,6 +1,7 @@
 """SearchEngine: loads the index once and answers keyword / semantic / hybrid queries (thread-safe)."""
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sys
@@ -74,6 +75,7 @@ class SearchEngine:
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
         self._df: dict[tuple[str, ...], int] = {}
+        self._query_vector = functools.lru_cache(maxsize=256)(self._encode_query)
         self.row = {r["chunk_id"]: i for i, r in enumerate(records)}
         self.match_text = [normalize(" ".join(r["heading_path"]) + " " + r["text"]).replace(" ", "")
                            for r in records]
@@ -225,12 +227,19 @@ class SearchEngine:
 
     def query_vector(self, pq: ParsedQuery) -> np.ndarray:
         """Unit query vector: the query's own embedding, steered toward the official forms of its
-        colloquial words (thesaurus expansions, embedded apart so the user's wording keeps the lead)."""
-        if not pq.expansions:
-            return self.encoder.encode([pq.text])[0]
-        own, official = self.encoder.encode([pq.text, " ".join(pq.expansions)])
-        v = own + config.EXPANSION_EMBED_WEIGHT * official
-        return v / np.linalg.norm(v)
+        colloquial words (thesaurus expansions, embedded apart so the user's wording keeps the lead).
+        Memoised (read-only): the side-by-side view runs the same query once per plan."""
+        return self._query_vector(pq.text, tuple(pq.expansions))
+
+    def _encode_query(self, text: str, expansions: tuple[str, ...]) -> np.ndarray:
+        if not expansions:
+            v = self.encoder.encode([text])[0]
+        else:
+            own, official = self.encoder.encode([text, " ".join(expansions)])
+            v = own + config.EXPANSION_EMBED_WEIGHT * official
+            v = v / np.linalg.norm(v)
+        v.flags.writeable = False
+        return v
 
     def _semantic_vec(self, q: np.ndarray, allowed, pool) -> list[tuple[int, float]]:
         """Chunks ranked by cosine with a (unit) query vector: a chunk scores as its best window."""
