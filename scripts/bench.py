@@ -41,12 +41,14 @@ def queries() -> list[str]:
 
 
 def median_ms(engine: SearchEngine, mode: str, qs: list[str], rounds: int) -> float:
-    """Median latency (ms) of warm searches: every query once to warm up, then `rounds` passes."""
+    """Median latency (ms) of warm searches: every query once to warm up, then `rounds` passes
+    (query vectors are encoded afresh each time; only the index and the models are warm)."""
     for q in qs:
         engine.search(q, mode=mode)
     times = []
     for _ in range(rounds):
         for q in qs:
+            engine.clear_query_cache()
             t = time.perf_counter()
             engine.search(q, mode=mode)
             times.append((time.perf_counter() - t) * 1000)

@@ -231,6 +231,10 @@ class SearchEngine:
         Memoised (read-only): the side-by-side view runs the same query once per plan."""
         return self._query_vector(pq.text, tuple(pq.expansions))
 
+    def clear_query_cache(self) -> None:
+        """Forget memoised query vectors (the benchmark times the encoding of every query)."""
+        self._query_vector.cache_clear()
+
     def _encode_query(self, text: str, expansions: tuple[str, ...]) -> np.ndarray:
         if not expansions:
             v = self.encoder.encode([text])[0]
