@@ -74,8 +74,8 @@ def _read_lines(path: str) -> list[str]:
 
 def _write_export(out: str, title: str, sections: list[tuple[str, list[dict], list[tuple[str, str]]]]) -> None:
     """Write (sheet title, rows, columns) sections to .xlsx, or to .docx for any other suffix."""
-    from search.export import to_docx, to_xlsx
-    from search.export_rows import relabel
+    from search.export.writers import to_docx, to_xlsx
+    from search.export.rows import relabel
     labelled = [(name, relabel(rows, cols)) for name, rows, cols in sections]
     data = to_xlsx(dict(labelled)) if out.endswith(".xlsx") else to_docx(title, labelled)
     Path(out).write_bytes(data)
@@ -96,7 +96,7 @@ def cmd_compare(args) -> int:
                 raise
             results.append({"query": theme, "plans": [], "message": str(exc)})
     if args.export:
-        from search.export_rows import COMPARE_COLUMNS, comparison_rows
+        from search.export.rows import COMPARE_COLUMNS, comparison_rows
         names = {p["plan_id"]: p["plan_title"] for p in comparer.plans}
         _write_export(args.export, f"对照：{'、'.join(themes)}",
                       [(c.query, comparison_rows(c, names), COMPARE_COLUMNS) for c in comparisons])
@@ -130,7 +130,7 @@ def cmd_review(args) -> int:
     engine = SearchEngine.load()
     result = review(engine, _plans_by_id(), args.plan, args.against)
     if args.export:
-        from search.export_rows import review_sections
+        from search.export.rows import review_sections
         _write_export(args.export, f"{result.plan} 对照 {result.against} 审查", review_sections(result))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
@@ -147,7 +147,7 @@ def cmd_indicators(args) -> int:
     plans = list(_plans_by_id().values())
     groups = group_indicators(plans, period=args.period)
     if args.export:
-        from search.export_rows import INDICATOR_COLUMNS, indicator_rows
+        from search.export.rows import INDICATOR_COLUMNS, indicator_rows
         _write_export(args.export, "“十四五”指标对照", [("指标", indicator_rows(groups, plans), INDICATOR_COLUMNS)])
     if args.json:
         print(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=1))

@@ -5,7 +5,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
-from search.export import CITATION_COLUMNS, CJK_FONT, chunk_citation, to_docx, to_xlsx
+from search.export.writers import CITATION_COLUMNS, CJK_FONT, chunk_citation, to_docx, to_xlsx
 from search.indicator_groups import review_indicators
 
 REVIEW_COLUMNS = [("parent_name", "省级指标"), ("parent_target", "省级目标"), ("child_name", "市级指标"),

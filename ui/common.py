@@ -25,7 +25,7 @@ from corpus.model import Chunk, Plan
 from index.build import build_index, chunk_records, fingerprint, read_meta
 from search.compare import Comparer
 from search.engine import SearchEngine
-from search.export_rows import LEVEL_LABELS
+from search.export.rows import LEVEL_LABELS
 
 # ---------------------------------------------------------------- labels
 

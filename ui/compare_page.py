@@ -3,7 +3,7 @@ import time
 
 import streamlit as st
 
-from search import export, export_rows
+from search.export import rows as export_rows, writers
 from search.compare import STATUS_LABELS
 from search.query import QueryError
 from ui import common
@@ -86,8 +86,8 @@ st.divider()
 st.markdown("**导出对照表**（含规划、章节和行号出处）")
 common.download_buttons(
     stem,
-    lambda: export.to_xlsx({"对照": _rows()}, columns=export_rows.COMPARE_COLUMNS),
-    lambda: export.to_docx(f"政策主题对照：{theme.strip()}",
+    lambda: writers.to_xlsx({"对照": _rows()}, columns=export_rows.COMPARE_COLUMNS),
+    lambda: writers.to_docx(f"政策主题对照：{theme.strip()}",
                            [(f"{ctx.plan_label(pc.plan_id)} — {STATUS_LABELS[pc.status]}",
                              [r for r in _rows() if r["plan_title"] == pc.plan_title])
                             for pc in comparison.plans],

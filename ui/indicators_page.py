@@ -4,7 +4,7 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from search import export, export_rows
+from search.export import rows as export_rows, writers
 from search.indicator_groups import group_indicators
 from ui import common
 
@@ -64,8 +64,8 @@ st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
 export_table = export_rows.indicator_rows(shown, [ctx.plans[pid] for pid in ids])
 common.download_buttons(
     f"指标_{PERIODS[period]}",
-    lambda: export.to_xlsx({"指标": export_table}, columns=export_rows.INDICATOR_COLUMNS),
-    lambda: export.to_docx(f"主要指标对照（{PERIODS[period]}）",
+    lambda: writers.to_xlsx({"指标": export_table}, columns=export_rows.INDICATOR_COLUMNS),
+    lambda: writers.to_docx(f"主要指标对照（{PERIODS[period]}）",
                            [("指标", export_rows.relabel(export_table, export_rows.INDICATOR_COLUMNS))]),
     key="indicator_export")
 

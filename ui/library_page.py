@@ -9,7 +9,7 @@ import config
 from corpus.adding import add_plan
 from corpus.importer import PlanImportError
 from corpus.loader import load_corpus
-from search.export_rows import LEVEL_LABELS
+from search.export.rows import LEVEL_LABELS
 from ui import common
 
 ctx = common.get_context()

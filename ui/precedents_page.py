@@ -3,7 +3,7 @@ import time
 
 import streamlit as st
 
-from search import export, export_rows
+from search.export import rows as export_rows, writers
 from search.precedents import find_precedents
 from search.query import QueryError
 from ui import common
@@ -67,8 +67,8 @@ for i, p in enumerate(found, 1):
 st.divider()
 rows = export_rows.precedent_rows(found)
 common.download_buttons("先例",
-                        lambda: export.to_xlsx({"先例": rows}, columns=export_rows.PRECEDENT_COLUMNS),
-                        lambda: export.to_docx("起草先例", [
+                        lambda: writers.to_xlsx({"先例": rows}, columns=export_rows.PRECEDENT_COLUMNS),
+                        lambda: writers.to_docx("起草先例", [
                             ("草稿", [{"草稿段落": draft}]),
                             ("相近表述", export_rows.relabel(rows, export_rows.PRECEDENT_COLUMNS))]),
                         key="precedent_export")

@@ -4,7 +4,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from search import export, export_rows
+from search.export import rows as export_rows, writers
 from search.indicator_groups import VERDICT_LABELS
 from search.query import QueryError
 from search.review import review
@@ -109,7 +109,7 @@ sections = export_rows.review_sections(rv)
 stem = f"审查_{rv.plan}_对照_{rv.against}"
 common.download_buttons(
     stem,
-    lambda: export.to_xlsx({title: export_rows.relabel(rows, cols) for title, rows, cols in sections}),
-    lambda: export.to_docx(f"{child_title} 对照 {parent_title} 审查报告",
+    lambda: writers.to_xlsx({title: export_rows.relabel(rows, cols) for title, rows, cols in sections}),
+    lambda: writers.to_docx(f"{child_title} 对照 {parent_title} 审查报告",
                            [(title, export_rows.relabel(rows, cols)) for title, rows, cols in sections]),
     key="review_export")

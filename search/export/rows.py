@@ -1,6 +1,6 @@
 """Result → export rows, shared by the CLI and the app: compare, review, precedents and indicator
 results as flat rows, each with its citation (plan title, chapter, section, 专栏, line numbers),
-plus the (key, 中文表头) column lists that search.export's .xlsx and .docx writers take."""
+plus the (key, 中文表头) column lists that search.export.writers' .xlsx and .docx writers take."""
 from __future__ import annotations
 
 from corpus.model import Plan
