@@ -155,16 +155,17 @@ class KeywordIndex:
                     limit: int = 100) -> list[tuple[int, float]]:
         """(doc number, score) best first (ties: lower doc number first) for weighted query terms;
         `allowed` is an optional boolean mask over doc numbers."""
-        pairs = [(self.vocab[t], w) for t, w in terms.items() if t in self.vocab and w]
+        pairs = [(self.vocab[t], w) for t, w in terms.items() if t in self.vocab and w > 0]
         if not pairs or limit <= 0:
             return []
         cols = np.fromiter((c for c, _ in pairs), np.int64, len(pairs))
         weights = np.fromiter((w for _, w in pairs), np.float64, len(pairs))
-        sub = self.matrix[:, cols]
-        scores = sub @ weights
-        docs = np.unique(sub.indices)              # every doc containing at least one query term
+        scores = self.matrix[:, cols] @ weights
         if allowed is not None:
-            docs = docs[allowed[docs]]
+            scores[~allowed] = 0.0
+        # BM25F weights and query weights are positive, so the docs holding at least one query term
+        # are exactly the nonzero scores: one linear pass, no sort or hash of the postings.
+        docs = np.flatnonzero(scores > 0)
         if not len(docs):
             return []
         s = scores[docs]
@@ -179,7 +180,9 @@ class KeywordIndex:
         cols = [self.vocab[t] for t in terms if t in self.vocab]
         if not cols:
             return np.zeros(0, dtype=np.int64)
-        return np.unique(self.matrix[:, cols].indices)
+        held = np.zeros(self.matrix.shape[0], dtype=bool)
+        held[self.matrix[:, cols].indices] = True
+        return np.flatnonzero(held)
 
     def filter_mask(self, filters: dict[str, list[str]] | None) -> np.ndarray | None:
         """Boolean mask over doc numbers of the documents matching field filters (via whoosh)."""
