@@ -5,9 +5,11 @@ A passage (a provincial measure, a draft paragraph, a city measure) is read as c
   - meaning: cosine of their sentence embeddings (the index's model, vectors cached on disk),
   - shared wording: Smith-Waterman local alignment of the two character strings
     (as text-reuse detectors do over candidate pairs), as the share of the first clause aligned,
-  - character-bigram TF-IDF cosine (used to pick candidate pairs),
-  - the outline: similarity of the chapter / section titles the two passages sit under.
-Candidate clause pairs come from meaning and bigrams; only candidates are aligned.
+  - terms: the IDF-weighted share of the first clause's words (jieba) found in the second,
+  - the outline: similarity of the chapter / section titles the two passages sit under,
+  - character-bigram TF-IDF cosine (only to pick candidate pairs).
+Candidate clause pairs come from meaning, bigrams and terms; only candidates are aligned.
+Weights and the same-action threshold live in config (ALIGN_*).
 """
 from __future__ import annotations
 
@@ -147,9 +149,10 @@ def _sw_batch(a: list[str], b: list[str]) -> np.ndarray:
     return best.astype(np.float64)
 
 
-def wording_share(a: list[str], b: list[str]) -> np.ndarray:
-    """Share of each a[k] that b[k] reproduces: local-alignment score over a perfect copy of a[k]."""
-    ka, kb = [_key(s) for s in a], [_key(s) for s in b]
+def wording_share(a: list[str], b: list[str], keyed: bool = False) -> np.ndarray:
+    """Share of each a[k] that b[k] reproduces: local-alignment score over a perfect copy of a[k]
+    (keyed: a and b are already comparison strings, see _key)."""
+    ka, kb = (a, b) if keyed else ([_key(s) for s in a], [_key(s) for s in b])
     scores = smith_waterman(ka, kb)
     full = np.array([SW_MATCH * max(1, len(s)) for s in ka], dtype=np.float64)
     return np.clip(scores / full, 0.0, 1.0)
@@ -333,57 +336,84 @@ def blend(meaning, wording, terms, outline=None):
     return total / weight
 
 
-def align_clauses(store: ClauseStore, texts: list[str], vectors: np.ndarray, heads: np.ndarray | None,
-                  target: PlanClauses, allowed: np.ndarray | None = None,
+@dataclass
+class Source:
+    """Clauses to align (a provincial measure's actions, a draft paragraph) with their features."""
+    texts: list[str]
+    vectors: np.ndarray              # embeddings (unit rows)
+    bigrams: object                  # ClauseStore.vectorizer rows
+    words: object                    # ClauseStore.words rows
+    keys: list[str]                  # comparison strings (see _key)
+    heads: np.ndarray | None = None  # outline vectors of the passages they sit in (None: no outline)
+
+
+def source_of(store: ClauseStore, texts: list[str]) -> Source:
+    """A Source for free text (a draft): embedded and vectorised now."""
+    return Source(texts, store.embed(texts), store.vectorizer.transform(texts), store.words(texts),
+                  [_key(t) for t in texts])
+
+
+def plan_source(store: ClauseStore, pc: PlanClauses, idx: np.ndarray) -> Source:
+    """A Source for clauses idx of a plan, with the outline of their passages."""
+    rec = store.engine.records
+    heads = store.heading_vectors([outline_path(rec[pc.owner[k]]) for k in idx])
+    return Source([pc.clauses[k].text for k in idx], pc.vectors[idx], pc.bigrams[idx], pc.words[idx],
+                  [pc.keys[k] for k in idx], heads)
+
+
+def align_clauses(store: ClauseStore, src: Source, target: PlanClauses, allowed: np.ndarray | None = None,
                   candidates: int | None = None) -> list[ClauseMatch]:
-    """For each source clause (texts with their vectors and, optionally, outline vectors), its best
-    clause in target: candidates by meaning + bigram cosine, then Smith-Waterman on candidates only.
-    allowed: boolean mask over target clauses (None = all)."""
+    """For each source clause, its best clause in target: candidates by meaning + bigram cosine +
+    term cover, then Smith-Waterman on candidates only. allowed: boolean mask over target clauses."""
     k = config.ALIGN_CANDIDATES if candidates is None else candidates
+    texts = src.texts
     if not texts or not len(target.clauses):
         return [ClauseMatch(-1, 0.0, 0.0, 0.0, 0.0, 0.0) for _ in texts]
-    meaning = vectors @ target.vectors.T
-    lex = (store.vectorizer.transform(texts) @ target.bigrams.T).toarray()
-    terms = term_cover(store.words(texts), target.words)
+    meaning = src.vectors @ target.vectors.T
+    lex = (src.bigrams @ target.bigrams.T).toarray()
+    terms = term_cover(src.words, target.words)
     pre = meaning + lex + terms
     if allowed is not None:
         pre = np.where(allowed[None, :], pre, -np.inf)
     k = min(k, pre.shape[1])
     cand = np.argpartition(-pre, k - 1, axis=1)[:, :k]
-    src = np.repeat(np.arange(len(texts)), k)
+    rows = np.repeat(np.arange(len(texts)), k)
     dst = cand.ravel()
-    ok = np.isfinite(pre[src, dst])
-    src, dst = src[ok], dst[ok]
-    wording = wording_share([texts[s] for s in src], [target.clauses[d].text for d in dst])
+    ok = np.isfinite(pre[rows, dst])
+    rows, dst = rows[ok], dst[ok]
+    wording = wording_share([src.keys[s] for s in rows], [target.keys[d] for d in dst], keyed=True)
     outline = None
-    if heads is not None and config.ALIGN_W_OUTLINE:
+    if src.heads is not None and config.ALIGN_W_OUTLINE:
         rec = store.engine.records
         tgt_heads = store.heading_vectors([outline_path(rec[target.owner[d]]) for d in dst])
-        outline = np.einsum("ij,ij->i", heads[src], tgt_heads)
-    scores = blend(meaning[src, dst], wording, terms[src, dst], outline)
+        outline = np.einsum("ij,ij->i", src.heads[rows], tgt_heads)
+    scores = blend(meaning[rows, dst], wording, terms[rows, dst], outline)
     out = [ClauseMatch(-1, 0.0, 0.0, 0.0, 0.0, 0.0) for _ in texts]
-    for n, (s, d) in enumerate(zip(src, dst)):
-        if out[s].index < 0 or scores[n] > out[s].score:
-            out[s] = ClauseMatch(int(d), float(scores[n]), float(meaning[s, d]), float(wording[n]),
-                                 float(terms[s, d]), float(outline[n]) if outline is not None else 0.0)
+    order = np.lexsort((-scores, rows))
+    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if len(order) else order
+    for n in first:
+        s, d = int(rows[n]), int(dst[n])
+        out[s] = ClauseMatch(d, float(scores[n]), float(meaning[s, d]), float(wording[n]), float(terms[s, d]),
+                             float(outline[n]) if outline is not None else 0.0)
     return out
 
 
-def pair_scores(store: ClauseStore, texts: list[str], vectors: np.ndarray, words, target: PlanClauses,
-                target_idx: np.ndarray, heads: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Full (source clause × chosen target clauses) score matrix and wording matrix (every pair aligned);
-    words: the source clauses' ClauseStore.words rows."""
-    m, n = len(texts), len(target_idx)
-    if not m or not n:
-        return np.zeros((m, n)), np.zeros((m, n))
-    meaning = vectors @ target.vectors[target_idx].T
-    terms = term_cover(words, target.words[target_idx])
-    src = np.repeat(np.arange(m), n)
-    dst = np.tile(np.arange(n), m)
-    wording = wording_share([texts[s] for s in src], [target.clauses[target_idx[d]].text for d in dst]).reshape(m, n)
+def pair_scores(store: ClauseStore, src: Source, target: PlanClauses, groups: list[np.ndarray]) -> list[np.ndarray]:
+    """For each group of target clause indices (a passage), the full (source clause × group) score
+    matrix; every pair is aligned, all groups in one batch."""
+    m = len(src.texts)
+    flat = np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64)
+    if not m or not len(flat):
+        return [np.zeros((m, len(g))) for g in groups]
+    meaning = src.vectors @ target.vectors[flat].T
+    terms = term_cover(src.words, target.words[flat])
+    rows = np.repeat(np.arange(m), len(flat))
+    cols = np.tile(flat, m)
+    wording = wording_share([src.keys[s] for s in rows], [target.keys[d] for d in cols], keyed=True).reshape(m, -1)
     outline = None
-    if heads is not None and config.ALIGN_W_OUTLINE:
+    if src.heads is not None and config.ALIGN_W_OUTLINE:
         rec = store.engine.records
-        th = store.heading_vectors([outline_path(rec[target.owner[j]]) for j in target_idx])
-        outline = heads @ th.T
-    return blend(meaning, wording, terms, outline), wording
+        outline = src.heads @ store.heading_vectors([outline_path(rec[target.owner[j]]) for j in flat]).T
+    scores = blend(meaning, wording, terms, outline)
+    bounds = np.cumsum([0] + [len(g) for g in groups])
+    return [scores[:, a:b] for a, b in zip(bounds[:-1], bounds[1:])]

@@ -11,8 +11,8 @@ import numpy as np
 
 import config
 from corpus.lines import TERMINAL
-from search.align import (clause_marks, clause_store, pair_scores, passage_hit, split_clauses, strip_numbering,
-                          term_cover)
+from search.align import (clause_marks, clause_store, pair_scores, passage_hit, source_of, split_clauses,
+                          strip_numbering, term_cover)
 from search.engine import Hit, SearchEngine
 from search.highlight import mark_spans
 from search.query import QueryError
@@ -127,33 +127,35 @@ def _plan_ids(engine: SearchEngine, plans) -> list[str]:
 def _paragraph(engine: SearchEngine, text: str, plan_ids: list[str], top: int) -> DraftParagraph:
     store = clause_store(engine)
     clauses = split_clauses(text)
-    texts = [c.text for c in clauses]
-    vectors = store.embed(texts)
-    bigrams = store.vectorizer.transform(texts)
-    words = store.words(texts)
+    src = source_of(store, [c.text for c in clauses])
     whole_draft = store.vectorizer.transform([text])
-    weights = np.array([max(1, len(t)) for t in texts], dtype=np.float64)
+    weights = np.array([max(1, len(t)) for t in src.texts], dtype=np.float64)
     weights /= weights.sum()
-    candidates = []                          # (pre-score, PlanClauses, row, whole-passage bigram cosine)
+    candidates = []                          # (pre-score, whole-passage bigram cosine, PlanClauses, row)
     for pid in plan_ids:
         pc = store.plan(pid)
-        rows = [i for i in pc.rows if engine.records[i]["kind"] in PRECEDENT_KINDS
-                and engine.records[i]["phase"] == "plan" and len(pc.by_row[i])]
-        if not rows:
+        if not len(pc.clauses):
             continue
-        pre = vectors @ pc.vectors.T + (bigrams @ pc.bigrams.T).toarray() + term_cover(words, pc.words)
-        whole = dict(zip(pc.rows, (pc.passages @ whole_draft.T).toarray().ravel()))
-        for i in rows:
-            candidates.append((float(weights @ pre[:, pc.by_row[i]].max(axis=1)), pc, i, whole[i]))
+        pre = src.vectors @ pc.vectors.T + (src.bigrams @ pc.bigrams.T).toarray() + term_cover(src.words, pc.words)
+        starts = np.flatnonzero(np.r_[True, pc.owner[1:] != pc.owner[:-1]])
+        per_row = weights @ np.maximum.reduceat(pre, starts, axis=1)   # best clause per passage
+        whole = (pc.passages @ whole_draft.T).toarray().ravel()
+        row_pos = {r: n for n, r in enumerate(pc.rows)}
+        for k, start in enumerate(starts):
+            i = int(pc.owner[start])
+            r = engine.records[i]
+            if r["kind"] in PRECEDENT_KINDS and r["phase"] == "plan":
+                candidates.append((float(per_row[k]), float(whole[row_pos[i]]), pc, i))
     candidates.sort(key=lambda c: -c[0])
-    scored = []
+    pool = candidates[:max(config.PRECEDENT_POOL, top)]
     w = config.PRECEDENT_W_PASSAGE
-    for _, pc, i, cos in candidates[:max(config.PRECEDENT_POOL, top)]:
-        idx = pc.by_row[i]
-        scores, _ = pair_scores(store, texts, vectors, words, pc, idx)
-        scored.append(((float(weights @ scores.max(axis=1)) + w * cos) / (1 + w), pc, i, scores))
+    scored = []
+    for pc in {id(c[2]): c[2] for c in pool}.values():
+        mine = [c for c in pool if c[2] is pc]
+        for (_, cos, _, i), scores in zip(mine, pair_scores(store, src, pc, [pc.by_row[c[3]] for c in mine])):
+            scored.append(((float(weights @ scores.max(axis=1)) + w * cos) / (1 + w), pc, i, scores))
     scored.sort(key=lambda s: -s[0])
-    return DraftParagraph(text, texts, [_precedent(engine, clauses, *s) for s in scored[:top]])
+    return DraftParagraph(text, src.texts, [_precedent(engine, clauses, *s) for s in scored[:top]])
 
 
 def _precedent(engine: SearchEngine, clauses, score: float, pc, row: int, scores: np.ndarray) -> Precedent:

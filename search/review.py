@@ -17,8 +17,8 @@ import numpy as np
 
 import config
 from corpus.model import Plan
-from search.align import (ClauseMatch, PlanClauses, align_clauses, clause_marks, clause_store, outline_path,
-                          passage_hit)
+from search.align import (ClauseMatch, PlanClauses, align_clauses, clause_marks, clause_store, passage_hit,
+                          plan_source)
 from search.engine import Hit, SearchEngine
 from search.highlight import mark_spans
 from search.indicator_groups import review_indicators
@@ -96,10 +96,8 @@ def _align_rows(engine: SearchEngine, source: PlanClauses, rows: list[int], targ
     """Clause indices of the source rows and each one's best clause among the target rows."""
     store = clause_store(engine)
     idx = np.concatenate([source.by_row[i] for i in rows]) if rows else np.zeros(0, dtype=np.int64)
-    texts = [source.clauses[k].text for k in idx]
-    heads = store.heading_vectors([outline_path(engine.records[source.owner[k]]) for k in idx])
     allowed = np.isin(target.owner, target_rows)
-    return idx, align_clauses(store, texts, source.vectors[idx], heads, target, allowed)
+    return idx, align_clauses(store, plan_source(store, source, idx), target, allowed)
 
 
 def _weight(text: str) -> int:
