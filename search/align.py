@@ -174,12 +174,6 @@ def _shared_runs(a: str, b: str, min_span: int | None = None) -> list[tuple[int,
     return [(s, t, n) for s, t, n in shared_spans(na, nb, min_span) if _content_len(a[s:s + n]) >= min_span]
 
 
-def marked_runs(a: str, b: str, min_span: int | None = None) -> tuple[list[tuple[int, int]], list[str]]:
-    """Spans of a (offsets in a) holding wording shared with b, and those shared texts in a's order."""
-    spans = [(s, s + n) for s, _, n in _shared_runs(a, b, min_span)]
-    return spans, [a[s:e] for s, e in spans]
-
-
 # ---------------------------------------------------------------- clause store
 
 @dataclass

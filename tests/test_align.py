@@ -1,5 +1,5 @@
 """Clause splitting and shared-wording alignment (search/align.py), on real plan sentences."""
-from search.align import marked_runs, smith_waterman, split_clauses, wording_share
+from search.align import clause_marks, smith_waterman, split_clauses, wording_share
 
 MEASURE = ("01 创业孵化基地建设项目\n培育扶持一批特色突出、功能完善的孵化基地。坚持把高校毕业生就业作为重中之重，"
            "深入实施高校毕业生就业创业促进计划，开发更多适合高校毕业生的高质量就业岗位，拓宽市场化社会化就业渠道。")
@@ -29,9 +29,12 @@ def test_smith_waterman_finds_local_copy_inside_rewording():
     assert smith_waterman(["abcx"], ["zabcz"])[0] == 6            # three matches at +2
 
 
-def test_marked_runs_ignore_width_and_mark_text_as_written():
-    a = "落实工资保证金等制度,加大欠薪惩戒力度"
+def test_shared_wording_marks_ignore_width_and_index_the_passages_as_written():
+    a = "推进实名制。落实工资保证金等制度,加大欠薪惩戒力度"
     b = "全面落实工资保证金等制度，加大欠薪违法行为惩戒力度"
-    spans, shared = marked_runs(a, b)
-    assert "落实工资保证金等制度" in "".join(shared)
-    assert all(a[s:e] for s, e in spans)
+    [ca] = [c for c in split_clauses(a) if "保证金" in c.text]
+    [cb] = split_clauses(b)
+    spans_a, spans_b, shared = clause_marks([(ca, cb)])
+    assert "落实工资保证金等制度,加大欠薪" in shared               # the comma differs only in width
+    assert [a[s:e] for s, e in spans_a] == shared
+    assert all("落实" in b[s:e] or "惩戒力度" in b[s:e] for s, e in spans_b)

@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent.parent))
 
 import config  # noqa: E402
-from score import GOLD, _locate, gold_class, load_labels, plan_lines  # noqa: E402
+from score import _locate, gold_class, load_labels, plan_lines  # noqa: E402
 
 WEIGHTS = [(m, w, t, o) for m, w, t, o in itertools.product((0.5, 1.0), (0.25, 0.5, 1.0), (0.0, 0.5, 1.0),
                                                             (0.0, 0.3))]
