@@ -62,9 +62,21 @@ COMPARE_RERANK_COVERAGE = 1.0
 COMPARE_RERANK_SIMILARITY = 1.0
 COMPARE_MEASURE_BONUS = 1.0        # measures and 专栏 items are preferred over goals and review prose
 
-# Consistency review (search/review.py): passage similarity = blend of embedding and
-# character n-gram TF-IDF cosine; verdict thresholds calibrated on dev-set theme pairs.
-REVIEW_LEXICAL_WEIGHT = 0.5
-REVIEW_COVERED = 0.45
-REVIEW_PARTIAL = 0.33
-REVIEW_LOCAL = 0.40     # a city measure whose best provincial counterpart is below this is a local initiative
+# Consistency review (search/review.py): a provincial measure is read action by action (clauses); an
+# action is carried when its best city clause scores at least ALIGN_SAME_ACTION; the verdict follows
+# the share of the measure's actions carried (by characters).
+REVIEW_COVERED = 0.3    # carried share for "covered"; "partial" when any action is carried
+
+# Passage-to-passage alignment (search/align.py), shared by review, precedents and reuse; weights and
+# review thresholds calibrated on the labelled 福建 → 晋江 pair (scripts/alignment/).
+ALIGN_MIN_CLAUSE = 8          # a clause with fewer characters is joined to its neighbour
+ALIGN_MAX_CLAUSE = 45         # a longer sentence is cut at commas
+ALIGN_MARK_MIN = 4            # shortest shared run (characters) marked as shared wording
+ALIGN_CANDIDATES = 8          # candidate clauses per clause (by meaning + bigrams) that are aligned
+ALIGN_W_MEANING = 1.0         # clause score = weighted embedding cosine,
+ALIGN_W_WORDING = 1.0         # share of the clause reproduced (Smith-Waterman),
+ALIGN_W_TERMS = 0.5           # IDF-weighted share of the clause's words found in the other
+ALIGN_W_OUTLINE = 0.3         # and similarity of the chapter / section titles (when both have one)
+ALIGN_SAME_ACTION = 0.38      # clause score from which two clauses state the same action
+PRECEDENT_W_PASSAGE = 0.5     # precedent score = clause coverage of the draft, plus this much whole-passage bigram cosine
+PRECEDENT_POOL = 30           # passages (best by meaning + bigrams) whose clauses are all aligned with the draft

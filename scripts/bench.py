@@ -1,7 +1,8 @@
 """Latency / build-time / scale benchmark of the retrieval engine (uses temp dirs, never the real index).
 
 Usage: python scripts/bench.py [--rounds 5] [--scale 100] [--no-scale]
-Reports warm-query medians per mode, full build time, no-change rebuild time, and for the corpus
+Reports warm-query medians per mode, a full review and warm precedents medians, full build time,
+no-change rebuild time, and for the corpus
 replicated --scale times: build time, first-time (cold) hybrid median, keyword/semantic/hybrid
 warm medians and peak RSS (ru_maxrss).
 """
@@ -79,6 +80,42 @@ def replicate(plans: list[Plan], times: int) -> list[Plan]:
     return out
 
 
+# Drafts for the precedents benchmark: a sentence, a paragraph, and a two-paragraph section.
+DRAFTS = ["在工程建设领域推行实名制管理、工资专户管理，建立欠薪预警机制。",
+          "设立大学生、退役军人创业园，加大创业驿站投入，为创业团队提供免费一站式初创综合服务。完善并落实创业担保"
+          "贷款贴息、创业带动就业补贴、创业孵化基地奖补等扶持政策。",
+          "1. 健全终身职业技能培训制度，大力推行企业新型学徒制。\n2. 推进社会保障卡居民服务“一卡通”，拓展电子社保卡应用。"]
+
+
+def review_precedents_ms(engine: SearchEngine, rounds: int) -> dict:
+    """Medians (ms) of a full review of every plan that has a parent, and of warm precedents queries
+    (every draft once to warm up: clause vectors of the plans are then loaded and encoded)."""
+    from search.precedents import find_precedents
+    from search.review import review
+    plans = {p.id: p for p in load_corpus()}
+    children = [pid for pid, p in plans.items() if p.info.parent in plans]
+    out = {}
+    if children:
+        review(engine, plans, children[0])
+        times = []
+        for _ in range(rounds):
+            for pid in children:
+                t = time.perf_counter()
+                review(engine, plans, pid)
+                times.append((time.perf_counter() - t) * 1000)
+        out["review_ms"] = round(statistics.median(times), 1)
+    for d in DRAFTS:
+        find_precedents(engine, d)
+    times = []
+    for _ in range(rounds):
+        for d in DRAFTS:
+            t = time.perf_counter()
+            find_precedents(engine, d)
+            times.append((time.perf_counter() - t) * 1000)
+    out["precedents_warm_ms"] = round(statistics.median(times), 1)
+    return out
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far, in MB (Linux reports KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -106,6 +143,7 @@ def main(argv=None) -> int:
         engine = SearchEngine.load(index_dir, cache_dir)
         for mode in MODES:
             report[f"{mode}_ms"] = round(median_ms(engine, mode, qs, args.rounds), 2)
+        report.update(review_precedents_ms(engine, args.rounds))
         print(json.dumps(report), flush=True)
         if not args.no_scale:
             plans = replicate(load_corpus(), args.scale)

@@ -4,7 +4,8 @@ Usage: python scripts/eval.py [--eval-dir DIR] [--heldout DIR] [--top 20] [--run
 Prints, per mode, nDCG@10 / recall2@20 overall and for the official (ids 01–29) and
 paraphrase (ids 31+) subsets: first for the shared dev set (--eval-dir, which also holds
 score.py), then for the held-out set in scripts/heldout/ (themes the dev set does not have,
-labelled independently of the engine; tuning never looks at it).
+labelled independently of the engine; tuning never looks at it), then the consistency review
+and precedents against the labelled plan pairs of scripts/alignment/ (see its score.py).
 """
 from __future__ import annotations
 
@@ -98,7 +99,19 @@ def main(argv=None) -> int:
     if (args.heldout / "labels.json").exists():
         print(f"held-out set ({args.heldout})")
         print_report(evaluate(engine, args.heldout, args.top, scorer_dir=args.eval_dir), args.v)
+    evaluate_alignment(engine)
     return 0
+
+
+def evaluate_alignment(engine: SearchEngine) -> None:
+    """Review verdicts and precedents against every labelled plan pair in scripts/alignment/
+    (fujian-jinjiang.json is the calibration pair; any other pair was not used for tuning)."""
+    sys.path.insert(0, str(ROOT / "scripts" / "alignment"))
+    import score as alignment
+    from corpus.loader import load_corpus
+    plans = {p.id: p for p in load_corpus()}
+    for path in sorted((ROOT / "scripts" / "alignment").glob("*-*.json")):
+        alignment.print_report(alignment.evaluate(engine, plans, alignment.load_labels(path)))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
   query "根治欠薪" [--mode hybrid] [--top 10] [--plan ID ...] [--batch FILE]
   compare "根治欠薪" [--batch FILE] [--export out.xlsx]
-  precedents --text "…" | --file F [--plan ID ...]
+  precedents --text "…" | --file F [--plan ID ...]   (a draft of any length: results per paragraph)
   review --plan xiamen [--against fujian] [--export out.docx]
   indicators [--export out.xlsx]
   reuse --plan xiamen --against fujian
@@ -113,15 +113,19 @@ def cmd_precedents(args) -> int:
     from search.precedents import find_precedents
     draft = Path(args.file).read_text(encoding="utf-8") if args.file else args.text
     engine = SearchEngine.load()
-    found = find_precedents(engine, draft, top=args.top, plans=args.plans)
+    paragraphs = find_precedents(engine, draft, top=args.top, plans=args.plans)
     if args.json:
-        print(json.dumps({"draft": draft, "precedents": [p.to_dict() for p in found]}, ensure_ascii=False, indent=1))
-    else:
-        for n, p in enumerate(found, 1):
-            h = p.hit
-            print(f"{n:2d}. [{h.plan_id}] {' > '.join(h.heading_path)} (L{h.line_start}-{h.line_end}) "
-                  f"shared {p.shared_share:.0%}")
-            print(f"    {h.text[:160]}")
+        print(json.dumps({"draft": draft, "paragraphs": [p.to_dict() for p in paragraphs]},
+                         ensure_ascii=False, indent=1))
+        return 0
+    for k, para in enumerate(paragraphs, 1):
+        print(f"# paragraph {k}: {para.text[:60]}")
+        for pid, group in para.groups():
+            for p in group:
+                h = p.hit
+                print(f"  [{pid}] {' > '.join(h.heading_path)} (L{h.line_start}-{h.line_end}) score {p.score:.3f} "
+                      f"covers {len(p.covers)}/{len(para.clauses)} clauses, adds {len(p.adds)}")
+                print(f"    {h.text[:160]}")
     return 0
 
 
@@ -136,6 +140,10 @@ def cmd_review(args) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         print(f"{result.plan} against {result.against}: {result.summary()}")
+        for m in result.measures:
+            ev = m["evidence"]
+            where = f"{ev['plan_id']} L{ev['line_start']}-{ev['line_end']}" if ev else "—"
+            print(f"  {m['status']:8s} {m['score']:.0%}  L{m['parent_line_start']} {m['parent_text'][:40]}  → {where}")
         for row in result.indicators:
             print(f"  {row['parent_name']} {row['parent_target']} | {row['child_name'] or '—'} "
                   f"{row['child_target'] or ''} → {row['verdict']}")

@@ -1,18 +1,17 @@
 """Text reuse between two plans: TF-IDF candidate pairs, then exact shared spans.
 
 Candidates are chunk pairs with a high character n-gram TF-IDF cosine; each is
-aligned with difflib.SequenceMatcher and only shared runs of at least
-MIN_SPAN characters count as reuse. share = shared characters / length of the
-plan-A passage.
+aligned (search/align.py: Smith-Waterman share of the plan-A passage reproduced,
+and the common runs) and only shared runs of at least MIN_SPAN characters count
+as reuse. share = shared characters / length of the plan-A passage.
 """
 from __future__ import annotations
-
-from difflib import SequenceMatcher
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from corpus.model import Chunk, Plan
+from search.align import shared_spans, wording_share
 from search.highlight import mark_spans
 
 REUSE_KINDS = ("measure", "column", "text")
@@ -24,12 +23,6 @@ CANDIDATES_PER_CHUNK = 3
 
 def _chunks(plan: Plan) -> list[Chunk]:
     return [c for c in plan.chunks if c.kind in REUSE_KINDS and c.text.strip()]
-
-
-def shared_spans(a: str, b: str, min_span: int = MIN_SPAN) -> list[tuple[int, int, int]]:
-    """(start in a, start in b, length) of aligned common runs of at least min_span characters."""
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return [(m.a, m.b, m.size) for m in matcher.get_matching_blocks() if m.size >= min_span]
 
 
 def _citation(plan: Plan, chunk: Chunk) -> dict:
@@ -62,7 +55,8 @@ def find_reuse(plan_a: Plan, plan_b: Plan, min_share: float = 0.1, top: int | No
     """Passages of plan_a reused in plan_b, by share of the plan-A passage then shared length.
 
     Each result: a / b citations (plan_id, chunk_id, heading_path, line_start,
-    line_end, text), similarity, spans (shared texts), shared_chars, share, and
+    line_end, text), similarity, aligned_share (Smith-Waterman share of the plan-A
+    passage reproduced), spans (shared texts), shared_chars, share, and
     a_html / b_html with the shared spans in <mark>.
     """
     chunks_a, chunks_b = _chunks(plan_a), _chunks(plan_b)
@@ -70,7 +64,9 @@ def find_reuse(plan_a: Plan, plan_b: Plan, min_share: float = 0.1, top: int | No
         return []
     a_texts, b_texts = [c.text for c in chunks_a], [c.text for c in chunks_b]
     results = []
-    for i, j, sim in _candidate_pairs(a_texts, b_texts, min_similarity):
+    pairs = _candidate_pairs(a_texts, b_texts, min_similarity)
+    aligned = wording_share([a_texts[i] for i, _, _ in pairs], [b_texts[j] for _, j, _ in pairs])
+    for (i, j, sim), local in zip(pairs, aligned):
         spans = shared_spans(a_texts[i], b_texts[j], min_span)
         shared = sum(size for _, _, size in spans)
         share = shared / len(a_texts[i])
@@ -80,6 +76,7 @@ def find_reuse(plan_a: Plan, plan_b: Plan, min_share: float = 0.1, top: int | No
             "a": _citation(plan_a, chunks_a[i]),
             "b": _citation(plan_b, chunks_b[j]),
             "similarity": round(sim, 4),
+            "aligned_share": round(float(local), 4),
             "spans": [a_texts[i][s:s + n] for s, _, n in spans],
             "shared_chars": shared,
             "share": round(share, 4),

@@ -1,4 +1,4 @@
-"""Side by side, precedents and the provincial consistency review on the real plans."""
+"""Side by side on the real plans, and the command line of compare, review, precedents, indicators and reuse."""
 from __future__ import annotations
 
 import json
@@ -12,12 +12,9 @@ import pytest
 from docx import Document
 
 import config
-from corpus.loader import load_corpus
 from search.compare import Comparer
 from search.coverage import theme_terms
-from search.precedents import find_precedents
 from search.query import QueryError
-from search.review import review
 from tests.test_index_support import built_index, engine
 
 WAGE_WORDS = ("欠薪", "拖欠", "工资支付", "农民工工资")
@@ -26,11 +23,6 @@ WAGE_WORDS = ("欠薪", "拖欠", "工资支付", "农民工工资")
 @lru_cache(maxsize=1)
 def comparer() -> Comparer:
     return Comparer(engine())
-
-
-@lru_cache(maxsize=1)
-def plans_by_id():
-    return {p.id: p for p in load_corpus()}
 
 
 def test_compare_wage_arrears_all_plans_match_with_a_wage_measure_on_top():
@@ -66,45 +58,6 @@ def test_unknown_words_must_occur_whole_in_a_match():
 def test_compare_empty_theme_is_a_clear_error():
     with pytest.raises(QueryError):
         comparer().compare("   ")
-
-
-def test_precedents_mark_shared_wording_and_cite():
-    draft = "在工程建设领域推行实名制管理、工资专户管理，建立欠薪预警机制。"
-    found = find_precedents(engine(), draft, top=5)
-    assert found and all(p.hit.line_start > 0 and p.hit.plan_title for p in found)
-    best = max(found, key=lambda p: p.shared_share)
-    assert "实名制管理、工资专户管理" in "".join(best.shared)
-    assert "<mark>" in best.marked
-
-
-def test_precedents_escape_html_and_refuse_empty_draft():
-    found = find_precedents(engine(), "<script>alert(1)</script> 社保卡一卡通", top=3)
-    assert all("<script>" not in p.marked for p in found)
-    with pytest.raises(QueryError):
-        find_precedents(engine(), " \n ")
-
-
-def test_review_xiamen_against_fujian():
-    result = review(engine(), plans_by_id(), "xiamen")
-    assert result.against == "fujian"
-    statuses = {m["status"] for m in result.measures}
-    assert statuses <= {"covered", "partial", "missing"} and "covered" in statuses
-    rows = {r["parent_name"]: r for r in result.indicators}
-    reg = rows["城镇登记失业率"]
-    assert (reg["parent_target"], reg["child_target"], reg["verdict"]) == ("<5", "<5", "consistent")
-    assert rows["城镇调查失业率"]["verdict"] == "missing"
-    assert result.local and all(h.plan_id == "xiamen" for h in result.local)
-    assert any("金砖国家" in h.text for h in result.local)   # Xiamen's own initiative
-    # the wage-arrears measure of the province is found in the city plan
-    wage = next(m for m in result.measures if "工资专户管理" in m["parent_text"])
-    assert wage["status"] == "covered" and "工资专户" in wage["matches"][0]["text"]
-
-
-def test_review_plan_without_parent_names_the_missing_parent():
-    with pytest.raises(QueryError, match="湖北省"):
-        review(engine(), plans_by_id(), "ezhou")
-    with pytest.raises(QueryError):
-        review(engine(), plans_by_id(), "nowhere")
 
 
 def _cli(*args):

@@ -53,3 +53,36 @@ def test_docx_roundtrip(plans, tmp_path):
         c for c in plans["xiamen"].chunks if "实名制管理、工资专户管理" in c.text))["lines"]
     assert "工资专户管理" in body[4]
     assert doc.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia")) == CJK_FONT
+
+
+def test_review_export_has_one_row_per_provincial_measure_with_evidence(plans, tmp_path):
+    from search.export.rows import review_sections, relabel
+    from search.review import review
+    from tests.test_index_support import engine
+    result = review(engine(), plans, "jinjiang")
+    sections = review_sections(result)
+    data = to_xlsx({title: relabel(rows, cols) for title, rows, cols in sections})
+    sheet = load_workbook(io.BytesIO(data))["措施覆盖"]
+    header = [c.value for c in sheet[1]]
+    assert {"结论", "上级措施", "上级·行号", "已落实的举措", "未落实的举措", "依据", "相同措辞", "下级·行号"} <= set(header)
+    body = [dict(zip(header, [c.value for c in r])) for r in sheet.iter_rows(min_row=2)]
+    assert len(body) == len(result.measures)
+    assert {r["结论"] for r in body} <= {"已覆盖", "部分覆盖", "未覆盖"}
+    assert all(r["下级·行号"].startswith("L") and r["依据"] for r in body)
+    covered = [r for r in body if r["结论"] == "已覆盖"]
+    assert covered and all(r["已落实的举措"] for r in covered)
+    doc = Document(io.BytesIO(to_docx("审查", [(t, relabel(rows, cols)) for t, rows, cols in sections])))
+    assert len(doc.tables[0].rows) == len(result.measures) + 1
+
+
+def test_precedent_export_rows_per_paragraph(tmp_path):
+    from search.export.rows import PRECEDENT_COLUMNS, precedent_rows
+    from search.precedents import find_precedents
+    from tests.test_index_support import engine
+    paragraphs = find_precedents(engine(), "1. 推行实名制管理、工资专户管理。\n2. 推进社会保障卡居民服务“一卡通”。", top=2)
+    rows = precedent_rows(paragraphs)
+    assert [r["paragraph"] for r in rows] == [1, 1, 2, 2]
+    sheet = load_workbook(io.BytesIO(to_xlsx({"先例": rows}, PRECEDENT_COLUMNS)))["先例"]
+    header = [c.value for c in sheet[1]]
+    assert header[:5] == ["草稿段落", "序号", "匹配度", "覆盖的草稿分句", "先例多出的内容"]
+    assert all(sheet.cell(r, header.index("行号") + 1).value.startswith("L") for r in range(2, 6))

@@ -1,7 +1,9 @@
 """Text reuse between plans, on the real Fujian and Xiamen plans."""
 import time
 
-from search.reuse import find_reuse, mark_spans, shared_spans
+from search.align import shared_spans
+from search.highlight import mark_spans
+from search.reuse import find_reuse
 
 PHRASE = "实名制管理、工资专户管理"
 

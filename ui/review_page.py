@@ -14,7 +14,8 @@ ctx = common.get_context()
 DEFAULT = "（默认：上级规划）"
 
 st.title("审查")
-st.caption("逐条检查上级规划的措施在下级规划中是否落实，对照主要指标目标，并列出下级规划的本地特色举措。")
+st.caption("逐条检查上级规划的措施在下级规划中是否落实（按分句逐项比对措辞与含义），对照主要指标目标，"
+           "并列出下级规划的本地特色举措。")
 
 ids = ctx.plan_ids()
 children = [pid for pid in ids if ctx.plans[pid].info.level != "province"] or ids
@@ -65,24 +66,33 @@ with tab_m:
     table = table[table["结论"].isin([export_rows.REVIEW_LABELS[s] for s in show])]
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"上级措施": st.column_config.TextColumn(width="large"),
-                                "下级最相近段落": st.column_config.TextColumn(width="large")})
-    st.caption("逐条查看（按结论筛选后的前 30 条）：")
+                                "下级对应段落（未覆盖时为最相近段落）": st.column_config.TextColumn(width="large")})
+    st.caption("逐条查看（按结论筛选后的前 30 条）：每项举措是否落实、下级规划的对应段落（相同措辞以黄色标出）及依据。")
     for mr in [x for x in rv.measures if x["status"] in show][:30]:
         label = (f"{export_rows.REVIEW_LABELS[mr['status']]} · "
                  f"{common.heading_text(mr['parent_heading_path'])} · {mr['parent_text'][:40]}…")
+        ev = mr.get("evidence")
         with st.expander(label):
+            parent_html = ev["parent_marked"] if ev else common.esc(mr["parent_text"])
             st.markdown(common.badge(export_rows.REVIEW_LABELS[mr["status"]],
                                      common.REVIEW_STATUS_COLORS[mr["status"]])
-                        + f'<div class="rs-text">{common.block(common.esc(mr["parent_text"]))}</div>'
+                        + common.tag(f"落实 {mr['score']:.0%}")
+                        + f'<div class="rs-text">{common.block(parent_html)}</div>'
                         + common.cite_html(parent_title, mr["parent_heading_path"],
                                            mr.get("parent_line_start") or 0, mr.get("parent_line_end") or 0),
                         unsafe_allow_html=True)
-            st.markdown("**下级规划中最相近的段落：**")
-            for h in mr["matches"]:
-                st.markdown(f'<div class="rs-text">{common.block(common.esc(h["text"]))}'
-                            f' <span class="rs-cite">（相似度 {h["score"]:.2f}）</span></div>'
-                            + common.cite_html(h["plan_title"], h["heading_path"], h["line_start"],
-                                               h["line_end"]), unsafe_allow_html=True)
+            st.markdown("**逐项举措：**\n" + "\n".join(
+                f"- {'✅ 已落实' if a['carried'] else '❌ 未落实'}：{common.esc(a['text'])}"
+                + (f' <span class="rs-cite">（对应：{common.esc(a["match_text"][:50])}；综合 {a["score"]:.2f}）</span>'
+                   if a["carried"] else "")
+                for a in mr["actions"]), unsafe_allow_html=True)
+            st.markdown(f"**依据：** {common.esc(mr['reason'])}")
+            if ev:
+                title = "下级规划中的对应段落：" if mr["status"] != "missing" else "下级规划中最相近的段落（不足以认定落实）："
+                st.markdown(f"**{title}**")
+                st.markdown(f'<div class="rs-text">{common.block(ev["marked"])}</div>'
+                            + common.cite_html(ev["plan_title"], ev["heading_path"], ev["line_start"],
+                                               ev["line_end"]), unsafe_allow_html=True)
 
 with tab_i:
     if rv.indicators:

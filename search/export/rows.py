@@ -16,10 +16,13 @@ CITED_COLUMNS = [("text", "内容"), ("plan_title", "规划"), ("chapter", "章"
                  ("column", "专栏"), ("lines", "行号")]
 COMPARE_COLUMNS = [("theme", "主题"), ("plan", "地区"), ("level", "级别"), ("status", "状态"),
                    ("rank", "序号")] + CITED_COLUMNS
-PRECEDENT_COLUMNS = [("rank", "序号"), ("shared_share", "相同措辞占比"), ("shared", "相同措辞")] + CITED_COLUMNS
-MEASURE_COLUMNS = [("status", "结论"), ("score", "相似度"), ("parent_text", "上级措施"),
+PRECEDENT_COLUMNS = [("paragraph", "草稿段落"), ("rank", "序号"), ("score", "匹配度"), ("covers", "覆盖的草稿分句"),
+                     ("adds", "先例多出的内容"), ("shared_share", "相同措辞占比"), ("shared", "相同措辞")] + CITED_COLUMNS
+MEASURE_COLUMNS = [("status", "结论"), ("score", "落实比例"), ("parent_text", "上级措施"),
                    ("parent_chapter", "上级·章"), ("parent_section", "上级·节"), ("parent_lines", "上级·行号"),
-                   ("child_text", "下级最相近段落"), ("child_heading", "下级·章节"), ("child_lines", "下级·行号")]
+                   ("carried", "已落实的举措"), ("not_carried", "未落实的举措"), ("reason", "依据"),
+                   ("child_text", "下级对应段落（未覆盖时为最相近段落）"), ("shared", "相同措辞"),
+                   ("child_heading", "下级·章节"), ("child_lines", "下级·行号")]
 REVIEW_INDICATOR_COLUMNS = [("parent_name", "上级指标"), ("parent_target", "上级目标"), ("parent_unit", "单位"),
                             ("child_name", "下级指标"), ("child_target", "下级目标"), ("child_unit", "下级单位"),
                             ("verdict_label", "结论"), ("note", "说明"), ("parent_lines", "上级·行号"),
@@ -56,25 +59,29 @@ def comparison_rows(comparison: Comparison, plan_names: dict[str, str]) -> list[
     return rows
 
 
-def precedent_rows(precedents) -> list[dict]:
-    """One row per precedent with the shared wording and its share of the passage."""
-    return [hit_row(p.hit, rank=n, shared_share=f"{p.shared_share:.0%}", shared="；".join(p.shared))
-            for n, p in enumerate(precedents, 1)]
+def precedent_rows(paragraphs) -> list[dict]:
+    """One row per (draft paragraph, precedent): clauses it covers, what it adds, shared wording, citation."""
+    return [hit_row(p.hit, paragraph=n, rank=k, score=round(p.score, 3), covers="；".join(p.covers),
+                    adds="；".join(p.adds), shared_share=f"{p.shared_share:.0%}", shared="；".join(p.shared))
+            for n, para in enumerate(paragraphs, 1) for k, p in enumerate(para.precedents, 1)]
 
 
 def measure_rows(review) -> list[dict]:
-    """Each provincial measure with its verdict and the closest passage of the city plan."""
+    """One row per provincial measure: verdict, share of its actions carried, which actions are and are
+    not carried, why, and the evidence passage of the city plan with its citation and shared wording."""
     rows = []
     for m in review.measures:
-        best = m["matches"][0] if m["matches"] else None
+        ev = m.get("evidence") or (m["matches"][0] if m["matches"] else None)
         path = list(m["parent_heading_path"]) + ["", ""]
         rows.append({
-            "status": REVIEW_LABELS[m["status"]], "score": round(m["score"], 3),
+            "status": REVIEW_LABELS[m["status"]], "score": f"{m['score']:.0%}",
             "parent_text": m["parent_text"], "parent_chapter": path[0], "parent_section": path[1],
             "parent_lines": lines_text(m["parent_line_start"], m["parent_line_end"]),
-            "child_text": best["text"] if best else "",
-            "child_heading": " › ".join(best["heading_path"]) if best else "",
-            "child_lines": lines_text(best["line_start"], best["line_end"]) if best else "",
+            "carried": "；".join(m.get("carried", [])), "not_carried": "；".join(m.get("not_carried", [])),
+            "reason": m.get("reason", ""),
+            "child_text": ev["text"] if ev else "", "shared": "；".join(ev.get("shared", [])) if ev else "",
+            "child_heading": " › ".join(ev["heading_path"]) if ev else "",
+            "child_lines": lines_text(ev["line_start"], ev["line_end"]) if ev else "",
         })
     return rows
 
