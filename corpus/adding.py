@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 import config
-from corpus.importer import PlanImportError, read_plan_text
+from corpus.importing import PlanImportError, read_plan_text
 from corpus.manifest import read_manifest, write_manifest
 from corpus.model import PlanInfo
 from corpus.parser import parse_plan

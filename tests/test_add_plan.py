@@ -13,7 +13,7 @@ from docx import Document
 import config
 import corpus.adding
 from corpus.adding import add_plan
-from corpus.importer import PlanImportError, read_plan_text
+from corpus.importing import PlanImportError, read_plan_text
 from corpus.loader import load_corpus
 from corpus.manifest import read_manifest
 

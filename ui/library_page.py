@@ -7,7 +7,7 @@ import streamlit as st
 
 import config
 from corpus.adding import add_plan
-from corpus.importer import PlanImportError
+from corpus.importing import PlanImportError
 from corpus.loader import load_corpus
 from search.export.rows import LEVEL_LABELS
 from ui import common
