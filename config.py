@@ -68,3 +68,8 @@ REVIEW_LEXICAL_WEIGHT = 0.5
 REVIEW_COVERED = 0.45
 REVIEW_PARTIAL = 0.33
 REVIEW_LOCAL = 0.40     # a city measure whose best provincial counterpart is below this is a local initiative
+
+# Plan import (corpus/importing/). Sub-provincial status is not part of the administrative-division
+# codes (cpca's adcodes.csv), so the 15 sub-provincial cities are named here.
+SUB_PROVINCIAL_CITIES = ("哈尔滨市", "长春市", "沈阳市", "大连市", "济南市", "青岛市", "南京市", "杭州市",
+                         "宁波市", "厦门市", "武汉市", "广州市", "深圳市", "成都市", "西安市")

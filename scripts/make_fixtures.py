@@ -347,7 +347,8 @@ def build_docx(text: str, title: str, layout: Layout, pages: dict[str, int]) -> 
             _box(document, b.title, [p.raw for p in _paragraphs(b.lines)], layout)
         else:
             for p in _paragraphs(b.lines):
-                _rich_paragraph(document, p.raw)
+                if "".join(p.text.split()) != "".join(title.split()):     # the title page has it
+                    _rich_paragraph(document, p.raw)
     return document
 
 
