@@ -174,6 +174,12 @@ def add_batch(files: list[Path], *, corpus_dir: Path, overrides: dict[str, str] 
             imported, proposal = read_with_proposal(src, corpus_dir)
             result.proposal = proposal
             meta = metadata_from(proposal, overrides or {})
+            same = next((p for p in existing_plans(corpus_dir) if p.title == meta["title"]), None)
+            if same is not None and not (overrides or {}).get("plan_id"):
+                raise PlanImportError(
+                    f"文库中已有同名规划“{same.title}”（编号 {same.id}），未重复添加；确需再次添加请指定新编号 / "
+                    f"The corpus already holds a plan titled like this one (id '{same.id}'): not added "
+                    "again (give an explicit id to add it anyway)")
             if not meta["plan_id"]:
                 meta["plan_id"] = _id_from_name(Path(src), {p.id for p in existing_plans(corpus_dir)})
             prepared = prepare_plan(imported, corpus_dir=corpus_dir, require_chapters=not allow_flat,

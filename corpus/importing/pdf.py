@@ -112,16 +112,16 @@ def read_pdf(path: Path) -> ImportedText:
                 page_items = _page_items(page, n)
                 pages.append(PageInfo(n, float(page.height), has_text=bool(page_items)))
                 items += page_items
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise PlanImportError(f"PDF 文件 {path.name} 已加密，请先解除密码保护 / "
-                              f"The PDF {path.name} is password-protected: remove the password first") from exc
-    # pdfminer raises many types (PDFSyntaxError, struct, key errors) on damaged files.
+    # pdfminer raises many types (PDFSyntaxError, struct, key errors) on damaged files, and
+    # pdfplumber wraps them in PdfminerException.
     except Exception as exc:
-        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
+        if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
             raise PlanImportError(f"PDF 文件 {path.name} 已加密，请先解除密码保护 / "
                                   f"The PDF {path.name} is password-protected: remove the password first") from exc
-        raise PlanImportError(f"无法读取 PDF 文件 {path.name}（文件可能已损坏）：{exc or type(exc).__name__} / "
-                              f"Cannot read the PDF {path.name} (damaged?): {exc or type(exc).__name__}") from exc
+        reason = str(inner) or type(inner).__name__
+        raise PlanImportError(f"无法读取 PDF 文件 {path.name}（文件可能已损坏）：{reason} / "
+                              f"Cannot read the PDF {path.name} (damaged?): {reason}") from exc
     if not any(p.has_text for p in pages):
         raise PlanImportError(f"PDF 文件 {path.name} 中没有可提取的文字（可能是扫描件，请先进行文字识别） / "
                               f"No text could be extracted from {path.name} (a scanned PDF? run OCR first)")
