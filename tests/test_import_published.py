@@ -2,10 +2,7 @@
 are added to a copy of the corpus and read back the same as the .txt plans."""
 from __future__ import annotations
 
-import re
 import shutil
-import unicodedata
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,23 +10,11 @@ import pytest
 import config
 from corpus.adding import add_plan
 from corpus.loader import load_corpus
+from scripts.import_quality import PAGE_MARK, indicator_keys as indicator_rows, norm, outline
 
 FIXTURES = config.ROOT / "tests" / "fixtures" / "published"
 REFERENCE = {p.id: p for p in load_corpus(config.ROOT / "corpus")}
-PAGE_MARK = re.compile(r"[—–-]\s*\d{1,3}\s*[—–-]|第\s*\d{1,3}\s*页")
 CASES = [(pid, layout, fmt) for fmt in ("docx", "pdf") for layout in ("a4", "b5") for pid in REFERENCE]
-
-
-def norm(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).replace("**", "").split())
-
-
-def outline(plan) -> list:
-    return [(norm(c.title), [norm(s.title) for s in c.sections]) for c in plan.chapters]
-
-
-def indicator_rows(plan) -> Counter:
-    return Counter((norm(i.name), norm(i.target)) for i in plan.indicators if i.period == "14th")
 
 
 @pytest.fixture(scope="module")
