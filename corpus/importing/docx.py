@@ -23,8 +23,21 @@ def _is_toc(paragraph) -> bool:
     return name.startswith("toc") or name.startswith("目录")
 
 
-def _field_instructions(paragraph) -> str:
-    return " ".join(t.text or "" for t in paragraph._p.iter(qn("w:instrText")))
+def _in_toc_field(paragraph, fields: list[str]) -> bool:
+    """Follow the complex fields (w:fldChar begin / instrText / end) through a paragraph; `fields`
+    is the stack of open field instructions, carried from paragraph to paragraph. True when the
+    paragraph is inside (or starts or ends) a TOC field; nested PAGEREF fields do not end it."""
+    inside = "TOC" in fields
+    for el in paragraph._p.iter(qn("w:fldChar"), qn("w:instrText")):
+        if el.tag == qn("w:instrText"):
+            if fields and not fields[-1]:
+                fields[-1] = (el.text or "").split()[0] if (el.text or "").split() else ""
+            inside = inside or "TOC" in fields
+        elif el.get(qn("w:fldCharType")) == "begin":
+            fields.append("")
+        elif el.get(qn("w:fldCharType")) == "end" and fields:
+            fields.pop()
+    return inside
 
 
 def _run_text(paragraph) -> list[tuple[str, bool]]:
@@ -101,16 +114,10 @@ class _Reader:
         self.lines: list[str] = []
         self.warnings: list[str] = []
         self.toc_lines = 0
-        self.in_toc_field = False
+        self.fields: list[str] = []          # open complex fields, by instruction name
 
     def paragraph(self, paragraph) -> None:
-        instr = _field_instructions(paragraph)
-        if "TOC" in instr.split():
-            self.in_toc_field = True
-        in_toc = self.in_toc_field or _is_toc(paragraph)
-        if self.in_toc_field and any(fc.get(qn("w:fldCharType")) == "end"
-                                     for fc in paragraph._p.iter(qn("w:fldChar"))):
-            self.in_toc_field = False
+        in_toc = _in_toc_field(paragraph, self.fields) or _is_toc(paragraph)
         if in_toc:
             if not self.toc_lines and self.lines and TOC_TITLE.match(self.lines[-1].replace(" ", "")):
                 self.lines.pop()

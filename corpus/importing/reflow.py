@@ -82,14 +82,12 @@ def strip_running(lines: list[TextLine], pages: list[PageInfo]) -> tuple[list[Te
         h = height.get(ln.page, 842.0)
         return ln.top < h * MARGIN_BAND or ln.bottom > h * (1 - MARGIN_BAND)
 
-    counts = Counter(_key(ln) for ln in lines if in_band(ln))
-    per_page = {}
+    per_page: dict[tuple[str, int], set[int]] = {}
     for ln in lines:
         if in_band(ln):
             per_page.setdefault(_key(ln), set()).add(ln.page)
     n_pages = max(1, len(pages))
-    repeated = {k for k, pgs in per_page.items()
-                if len(pgs) >= 2 and len(pgs) >= REPEAT_SHARE * n_pages and counts[k]}
+    repeated = {k for k, pgs in per_page.items() if len(pgs) >= 2 and len(pgs) >= REPEAT_SHARE * n_pages}
     kept = [ln for ln in lines
             if not (in_band(ln) and (PAGE_NUMBER.match(ln.text.strip()) or _key(ln) in repeated))]
     return kept, len(lines) - len(kept)
