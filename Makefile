@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv index run test eval bench browser
+.PHONY: venv index run test eval bench browser fixtures import-quality
 
 venv: $(STAMP)
 
@@ -41,6 +41,21 @@ test: venv browser
 
 eval: venv
 	$(BIN)/python scripts/eval.py
+	$(BIN)/python scripts/import_quality.py
 
 bench: venv
 	$(BIN)/python scripts/bench.py
+
+# Word and PDF import: regenerate the published fixtures (LibreOffice prints the PDFs) and measure.
+fixtures: venv
+	@if ! command -v soffice >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "make fixtures: install libreoffice-writer-nogui and fonts-noto-cjk as root" >&2; exit 1; \
+		fi; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update && apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk; \
+	fi
+	$(BIN)/python scripts/make_fixtures.py
+
+import-quality: venv
+	$(BIN)/python scripts/import_quality.py

@@ -80,3 +80,8 @@ ALIGN_W_OUTLINE = 0.3         # and similarity of the chapter / section titles (
 ALIGN_SAME_ACTION = 0.38      # clause score from which two clauses state the same action
 PRECEDENT_W_PASSAGE = 0.5     # precedent score = clause coverage of the draft, plus this much whole-passage bigram cosine
 PRECEDENT_POOL = 30           # passages (best by meaning + bigrams) whose clauses are all aligned with the draft
+
+# Plan import (corpus/importing/). Sub-provincial status is not part of the administrative-division
+# codes (cpca's adcodes.csv), so the 15 sub-provincial cities are named here.
+SUB_PROVINCIAL_CITIES = ("哈尔滨市", "长春市", "沈阳市", "大连市", "济南市", "青岛市", "南京市", "杭州市",
+                         "宁波市", "厦门市", "武汉市", "广州市", "深圳市", "成都市", "西安市")

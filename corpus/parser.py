@@ -124,6 +124,7 @@ def _segment(lines: list[Line], style: str) -> tuple[list[_Block], list[Chapter]
     main_last = 0               # last numbered item of the running text (ends 专栏 boxes)
     col_last = 0
     cur: _Block | None = None
+    opening = True              # the document's first text line (its title) stands alone
 
     def start(kind: str, title: str = "") -> _Block:
         b = _Block(kind, chapter, section, title)
@@ -173,6 +174,10 @@ def _segment(lines: list[Line], style: str) -> tuple[list[_Block], list[Chapter]
             if cur.kind == "prose" and n is not None:
                 main_last = n
             cur.lines.append(ln)
+            if opening and not blocks[:-1] and not chapters and not ends_sentence(text):
+                cur = None
+        if not ln.blank:
+            opening = False
         i += 1
     return blocks, chapters
 

@@ -2,7 +2,8 @@
 
 Usage: python scripts/bench.py [--rounds 5] [--scale 100] [--no-scale]
 Reports warm-query medians per mode, a full review and warm precedents medians, full build time,
-no-change rebuild time, and for the corpus
+no-change rebuild time, seconds to add one plan from a published .pdf / .docx (index update
+included; target ≤ 10 s), and for the corpus
 replicated --scale times: build time, first-time (cold) hybrid median, keyword/semantic/hybrid
 warm medians and peak RSS (ru_maxrss).
 """
@@ -113,6 +114,38 @@ def review_precedents_ms(engine: SearchEngine, rounds: int) -> dict:
             find_precedents(engine, d)
             times.append((time.perf_counter() - t) * 1000)
     out["precedents_warm_ms"] = round(statistics.median(times), 1)
+
+
+# Adding one plan: the published PDF / Word fixture of a plan the index has never embedded.
+ADD_PLAN = "ezhou"
+ADD_FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "published"
+
+
+def add_plan_seconds(tmp: Path) -> dict:
+    """Seconds to add one plan from .pdf and from .docx, index update included: a corpus without
+    ADD_PLAN is indexed first (its own embedding cache), then the plan is added and indexed."""
+    import shutil
+
+    from corpus.adding import add_plan
+    from corpus.manifest import read_manifest, write_manifest
+    from index.build import build_index as build
+    out = {}
+    for fmt in ("pdf", "docx"):
+        corpus_dir, index_dir, cache_dir = tmp / f"add-{fmt}", tmp / f"add-{fmt}-index", tmp / f"add-{fmt}-cache"
+        (corpus_dir / "plans").mkdir(parents=True)
+        infos = read_manifest(Path(__file__).resolve().parent.parent / "corpus" / "plans.toml")
+        for info in infos:
+            if info.id != ADD_PLAN:
+                shutil.copyfile(Path(__file__).resolve().parent.parent / "corpus" / "plans" / info.file,
+                                corpus_dir / "plans" / info.file)
+        write_manifest(corpus_dir / "plans.toml", [i for i in infos if i.id != ADD_PLAN])
+        build(load_corpus(corpus_dir), index_dir, cache_dir, log=lambda m: None)
+        ref = next(i for i in infos if i.id == ADD_PLAN)
+        t = time.perf_counter()
+        add_plan(ADD_FIXTURES / f"{ADD_PLAN}-a4.{fmt}", plan_id=ADD_PLAN, title=ref.title, level=ref.level,
+                 region=ref.region, corpus_dir=corpus_dir)
+        build(load_corpus(corpus_dir), index_dir, cache_dir, log=lambda m: None)
+        out[f"add_plan_{fmt}_s"] = round(time.perf_counter() - t, 2)
     return out
 
 
@@ -144,6 +177,7 @@ def main(argv=None) -> int:
         for mode in MODES:
             report[f"{mode}_ms"] = round(median_ms(engine, mode, qs, args.rounds), 2)
         report.update(review_precedents_ms(engine, args.rounds))
+        report.update(add_plan_seconds(tmp))
         print(json.dumps(report), flush=True)
         if not args.no_scale:
             plans = replicate(load_corpus(), args.scale)

@@ -296,12 +296,16 @@ def test_library_shows_outline_and_full_text(app):
 
 
 def _upload(at: AppTest, name: str, data: bytes, plan_id: str, title: str = "测试规划") -> AppTest:
+    """Upload, read the file (the metadata it yields is shown), correct it and confirm."""
     _page(at, "library")
     at.file_uploader(key="add_file").set_value((name, data, "text/plain"))
+    at.form_submit_button[0].click().run()
+    if at.error:
+        return at
     at.text_input(key="add_id").input(plan_id)
     at.text_input(key="add_title").input(title)
     at.selectbox(key="add_level").set_value("prefecture-level city")
-    at.form_submit_button[0].click().run()
+    at.form_submit_button[1].click().run()
     return at
 
 
