@@ -22,7 +22,7 @@ import config  # noqa: E402
 from search.compare import Comparer  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 
-EVAL = ROOT.parent / "shared" / "eval"
+EVAL = config.EVAL_DIR
 
 
 def _norm(s: str) -> str:
@@ -81,8 +81,10 @@ def main():
     rel = [r for r in rows if r["has2"]]
     print(f"cells {len(rows)}, relevant {len(rel)}, empty {sum(r['empty'] for r in rows)}, "
           f"top-1 relevant {sum(r['top_ok'] for r in rel) / len(rel):.3f}")
-    grid = itertools.product([0.5, 0.6, 0.67, 0.75, 0.8, 0.9, 1.0], [0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 1.1],
-                             [0.2, 0.3, 0.4, 0.5], [0.25, 0.3, 0.35, 0.4])
+    # similarity thresholds span the observed cosines: their scale depends on the embedding model
+    sims = sorted({round(r["sim"], 2) for r in rows})
+    sim_grid = [sims[int(q * (len(sims) - 1))] for q in [i / 40 for i in range(41)]] + [1.1]
+    grid = itertools.product([0.5, 0.6, 0.67, 0.75, 0.8, 0.9, 1.0], sim_grid, [0.15, 0.2, 0.3, 0.4, 0.5], sim_grid)
     best = None
     for params in grid:
         fg, go, mr = evaluate(rows, *params)
