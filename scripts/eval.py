@@ -65,13 +65,19 @@ def evaluate(engine: SearchEngine, eval_dir: Path, top: int = 20, runs_out: Path
     return report
 
 
-def evaluate_compare(engine: SearchEngine, eval_dir: Path) -> dict:
-    """score.py --compare figures of the side-by-side view over the dev queries."""
+def evaluate_compare(engine: SearchEngine, eval_dir: Path, scorer_dir: Path | None = None) -> dict:
+    """score.py --compare figures of the side-by-side view over a set's queries."""
     from search.compare import Comparer
     comparer = Comparer(engine)
     labels = json.loads((eval_dir / "labels.json").read_text(encoding="utf-8"))
     cmp = {qid: comparer.compare(q).to_dict() for qid, q in read_queries(eval_dir / "queries.tsv")}
-    return load_scorer(eval_dir).score_compare(labels, cmp)
+    return load_scorer(scorer_dir or eval_dir).score_compare(labels, cmp)
+
+
+def print_compare(c: dict) -> None:
+    print(f"compare   top1_hit_rate {c['top1_hit_rate']:.3f}  false_gap_rate {c['false_gap_rate']:.3f}  "
+          f"gap_detection_rate {c['gap_detection_rate']:.3f}  ({c['cells_with_relevant']} cells with a "
+          f"relevant passage, {c['empty_cells']} empty)")
 
 
 def print_report(report: dict, per_query: bool, split: bool = True) -> None:
@@ -100,14 +106,12 @@ def main(argv=None) -> int:
     if "dev" in sets:
         print(f"dev set ({args.eval_dir})")
         print_report(evaluate(engine, args.eval_dir, args.top, args.runs_out), args.v)
-        c = evaluate_compare(engine, args.eval_dir)
-        print(f"compare   top1_hit_rate {c['top1_hit_rate']:.3f}  false_gap_rate {c['false_gap_rate']:.3f}  "
-              f"gap_detection_rate {c['gap_detection_rate']:.3f}  ({c['cells_with_relevant']} cells with a "
-              f"relevant passage, {c['empty_cells']} empty)")
+        print_compare(evaluate_compare(engine, args.eval_dir))
     for name, folder, split in (("heldout", args.heldout, True), ("fresh", args.fresh, False)):
         if name in sets and (folder / "labels.json").exists():
             print(f"{name} set ({folder})" + ("" if split else ", all colloquial"))
             print_report(evaluate(engine, folder, args.top, scorer_dir=args.eval_dir), args.v, split)
+            print_compare(evaluate_compare(engine, folder, scorer_dir=args.eval_dir))
     return 0
 
 
