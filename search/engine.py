@@ -136,6 +136,10 @@ class SearchEngine:
         """The query encoder of the index's (primary) model, loaded on first use."""
         return self.leg_encoder(0)
 
+    def chunk_vectors(self, leg: int = 0) -> np.ndarray:
+        """One vector per chunk (heading + text) of the leg-th embedding model."""
+        return self._legs[leg][1]
+
     def leg_encoder(self, leg: int):
         """The encoder of the leg-th embedding model, loaded on first use."""
         with self._encoder_lock:
