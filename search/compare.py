@@ -95,9 +95,7 @@ class Comparer:
     def compare(self, theme: str, top: int = 3, mode: str = "hybrid") -> Comparison:
         """The best passages of every plan on a theme, in hierarchy order, with statuses."""
         qa = self.engine.analyse(theme)
-        models = self.engine.models
-        leg = models.index(config.COMPARE_EMBED_MODEL) if config.COMPARE_EMBED_MODEL in models else 0
-        qvec, vectors = qa.vectors[leg], self.engine.chunk_vectors(leg)
+        qvec, vectors = qa.vectors[self.engine.similarity_leg], self.engine.vectors
         columns = []
         for p in self.plans:
             pool = self.engine.search(qa, mode=mode, top=config.COMPARE_POOL, plans=[p["plan_id"]]).hits

@@ -69,13 +69,17 @@ class SearchEngine:
         self.meta = meta
         self.records = records
         # Every chunk has one or more embedded windows, stored contiguously in chunk order; the
-        # first one (heading + text) is the chunk's own vector. windows / vectors are the first
-        # (primary) model's; every model is one semantic ranking ("leg") in hybrid fusion.
+        # first one (heading + text) is the chunk's own vector. windows are the first (primary)
+        # model's; every model is one semantic ranking ("leg") in hybrid fusion. `vectors` (one
+        # per chunk) are those of the similarity model (config.SIMILARITY_EMBED_MODEL) when the
+        # index has it, else the primary model's: thresholds on cosines are calibrated on them.
         self.windows = windows
         self._window_starts = np.flatnonzero(np.r_[True, window_owner[1:] != window_owner[:-1]])
-        self.vectors = windows[self._window_starts]
         self.models = [meta["model"], *meta.get("extra_models", [])]
-        self._legs = [(windows, self.vectors)] + [(w, w[self._window_starts]) for w in extra_windows]
+        self._legs = [(w, w[self._window_starts]) for w in (windows, *extra_windows)]
+        self.similarity_leg = (self.models.index(config.SIMILARITY_EMBED_MODEL)
+                               if config.SIMILARITY_EMBED_MODEL in self.models else 0)
+        self.vectors = self._legs[self.similarity_leg][1]
         self.keyword = keyword
         self._encoders = {0: encoder} if encoder is not None else {}
         self._encoder_lock = threading.Lock()
@@ -135,10 +139,6 @@ class SearchEngine:
     def encoder(self):
         """The query encoder of the index's (primary) model, loaded on first use."""
         return self.leg_encoder(0)
-
-    def chunk_vectors(self, leg: int = 0) -> np.ndarray:
-        """One vector per chunk (heading + text) of the leg-th embedding model."""
-        return self._legs[leg][1]
 
     def leg_encoder(self, leg: int):
         """The encoder of the leg-th embedding model, loaded on first use."""
