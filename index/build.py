@@ -17,11 +17,21 @@ import config
 from corpus.model import Plan
 from index import tokenize as tokenize_module
 from index.keyword import write_index
-from index.vectors import EmbeddingCache, embed_texts, get_encoder
+from index.vectors import EmbeddingCache, embed_texts, get_encoder, text_key, write_shipped_cache
 
-INDEX_FORMAT = 4  # bump when tokenization or the on-disk layout changes (4: sentence windows)
+INDEX_FORMAT = 5  # bump when tokenization or the on-disk layout changes (5: extra embedding models)
 META, CHUNKS, VECTORS, KEYWORD = "meta.json", "chunks.json", "vectors.npy", "keyword"
 VECTOR_OWNER = "vector_owner.npy"
+
+
+def extra_vectors_file(k: int) -> str:
+    """File of the k-th extra embedding model's window vectors (same rows as VECTORS)."""
+    return f"vectors-{k + 1}.npy"
+
+
+def extra_models_for(model: str) -> list[str]:
+    """The configured extra embedding models, minus the primary one."""
+    return [m for m in dict.fromkeys(config.EXTRA_EMBED_MODELS) if m != model]
 _SENTENCE_END = re.compile(r"(?<=[。；！？])")
 
 
@@ -38,17 +48,48 @@ def embed_texts_of(chunk) -> list[str]:
     return texts
 
 
+def window_texts(plans: list[Plan]) -> tuple[list[str], list[int]]:
+    """Every embedded text of the corpus in chunk order, and the chunk row each belongs to."""
+    texts, owner = [], []
+    for row, ch in enumerate(ch for p in plans for ch in p.chunks):
+        windows = embed_texts_of(ch)
+        texts += windows
+        owner += [row] * len(windows)
+    return texts, owner
+
+
+def open_cache(encoder, cache_dir: Path | None = None) -> EmbeddingCache:
+    """The embedding cache of an encoder's weights: cache_dir, plus the committed cache of the
+    shipped corpus (config.SHIPPED_EMBED_CACHE) read-only."""
+    return EmbeddingCache(Path(cache_dir or config.EMBED_CACHE_DIR), getattr(encoder, "cache_id", encoder.name),
+                          shipped=(config.SHIPPED_EMBED_CACHE,))
+
+
+def ship_cache(plans: list[Plan], model: str | None = None, log=print) -> Path:
+    """Write the committed embedding cache of the corpus for a model (embedding what is missing)."""
+    encoder = get_encoder(model or config.EMBED_MODEL)
+    cache = open_cache(encoder)
+    texts, _ = window_texts(plans)
+    vecs, embedded = embed_texts(texts, encoder, cache, batch=config.EMBED_BATCH,
+                                 progress=lambda i, k: log(f"embedding {i}/{k}"))
+    keys = list(dict.fromkeys(text_key(t) for t in texts))
+    first = {k: i for i, k in reversed(list(enumerate(text_key(t) for t in texts)))}
+    folder = write_shipped_cache(config.SHIPPED_EMBED_CACHE, cache.model, keys, vecs[[first[k] for k in keys]])
+    log(f"shipped cache: {len(keys)} vectors ({embedded} newly embedded) → {folder}")
+    return folder
+
+
 def chunk_records(plans: list[Plan]) -> list[dict]:
     """One JSON-able record per chunk, with its plan's title and level."""
     return [dict(ch.to_dict(), plan_title=p.info.title, level=p.info.level)
             for p in plans for ch in p.chunks]
 
 
-def fingerprint(records: list[dict], model: str) -> str:
-    """Hash of everything the index content depends on: chunks, model, dictionary, tokenizer, settings."""
+def fingerprint(records: list[dict], model: str, extra_models: list[str] = ()) -> str:
+    """Hash of everything the index content depends on: chunks, models, dictionary, tokenizer, settings."""
     h = hashlib.sha256()
     file_hash = lambda p: hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else ""
-    settings = [INDEX_FORMAT, model, config.HEADING_BOOST, config.LEAD_BOOST, config.BM25_B, config.BM25_K1,
+    settings = [INDEX_FORMAT, model, list(extra_models), config.HEADING_BOOST, config.LEAD_BOOST, config.BM25_B, config.BM25_K1,
                 config.EMBED_TEXT_CHARS, config.EMBED_WINDOW_SENTENCES,
                 file_hash(Path(config.USERDICT_PATH)), file_hash(Path(tokenize_module.__file__))]
     h.update(json.dumps(settings).encode())
@@ -74,7 +115,8 @@ def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Pat
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     t0 = time.perf_counter()
     records = chunk_records(plans)
-    fp = fingerprint(records, model)
+    extras = extra_models_for(model)
+    fp = fingerprint(records, model, extras)
     old = read_meta(index_dir)
     if not force and old and old.get("fingerprint") == fp:
         log(f"index up to date ({old['chunks']} chunks, model {model}); use --force to rebuild")
@@ -87,22 +129,22 @@ def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Pat
         n = write_index(tmp / KEYWORD, (_keyword_doc(r) for r in records))
         log(f"keyword index: {n} chunks (whoosh postings + BM25F weight matrix)")
         encoder = encoder or get_encoder(model)
-        cache = EmbeddingCache(cache_dir, model)
-        by_id = {ch.chunk_id: ch for p in plans for ch in p.chunks}
-        texts, owner = [], []
-        for row, rec in enumerate(records):
-            windows = embed_texts_of(by_id[rec["chunk_id"]])
-            texts += windows
-            owner += [row] * len(windows)
+        cache = open_cache(encoder, cache_dir)
+        texts, owner = window_texts(plans)
         vecs, embedded = embed_texts(texts, encoder, cache, batch=config.EMBED_BATCH,
                                      progress=lambda i, k: log(f"embedding {i}/{k}"))
         log(f"vectors: {len(records)} chunks in {len(texts)} windows, {embedded} newly embedded, "
             f"{len(texts) - embedded} cached")
         np.save(tmp / VECTORS, vecs, allow_pickle=False)
         np.save(tmp / VECTOR_OWNER, np.asarray(owner, dtype=np.int32), allow_pickle=False)
+        for k, extra in enumerate(extras):   # further semantic rankings fused with the first
+            extra_encoder = get_encoder(extra)
+            more, n = embed_texts(texts, extra_encoder, open_cache(extra_encoder, cache_dir), batch=config.EMBED_BATCH)
+            log(f"vectors of {extra}: {n} newly embedded, {len(texts) - n} cached")
+            np.save(tmp / extra_vectors_file(k), more, allow_pickle=False)
         (tmp / CHUNKS).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
         meta = {"format": INDEX_FORMAT, "fingerprint": fp, "model": model, "chunks": len(records),
-                "plans": [p.id for p in plans], "dim": int(vecs.shape[1]) if len(vecs) else 0,
+                "extra_models": extras, "plans": [p.id for p in plans], "dim": int(vecs.shape[1]) if len(vecs) else 0,
                 "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
         (tmp / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         swap_in(tmp, index_dir)

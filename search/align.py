@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import config
+from index.build import open_cache
 from index.tokenize import normalize, tokenize
 from index.vectors import EmbeddingCache, embed_texts
 from search.engine import Hit
@@ -193,7 +194,7 @@ class PlanClauses:
 
 class ClauseStore:
     """Clauses and clause vectors of the engine's chunks, per plan, built on first use and memoised.
-    Clause vectors come from the index's model, cached on disk like the index's own vectors."""
+    Clause vectors come from the index's similarity model, cached on disk like the index's own vectors."""
 
     def __init__(self, engine):
         self.engine = engine
@@ -215,9 +216,11 @@ class ClauseStore:
         """Unit vectors for texts (disk-cached by model and text)."""
         if not texts:
             return np.zeros((0, self.engine.vectors.shape[1]), dtype=np.float32)
+        # The similarity model's vectors (engine.vectors), on which the thresholds are calibrated.
+        encoder = self.engine.leg_encoder(self.engine.similarity_leg)
         if self._cache is None:
-            self._cache = EmbeddingCache(config.EMBED_CACHE_DIR, self.engine.meta["model"])
-        return embed_texts(texts, self.engine.encoder, self._cache, batch=config.EMBED_BATCH)[0]
+            self._cache = open_cache(encoder)
+        return embed_texts(texts, encoder, self._cache, batch=config.EMBED_BATCH)[0]
 
     def plan(self, plan_id: str) -> PlanClauses:
         """The clauses of plan_id's chunks (all kinds but indicator rows)."""

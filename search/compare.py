@@ -15,9 +15,7 @@ from pathlib import Path
 
 import config
 from corpus.manifest import read_manifest
-from search.coverage import coverage, theme_terms
 from search.engine import Hit, SearchEngine
-from search.query import parse_query
 
 MEASURE_KINDS = ("measure", "column")
 STATUS_LABELS = {"match": "有相关措施", "weak": "仅有提及", "none": "未涉及"}
@@ -96,16 +94,15 @@ class Comparer:
 
     def compare(self, theme: str, top: int = 3, mode: str = "hybrid") -> Comparison:
         """The best passages of every plan on a theme, in hierarchy order, with statuses."""
-        terms = theme_terms(theme)
-        idf = self.engine.term_idf(terms)
-        qvec = self.engine.encoder.encode([parse_query(theme).text])[0]
+        qa = self.engine.analyse(theme)
+        qvec, vectors = qa.vectors[self.engine.similarity_leg], self.engine.vectors
         columns = []
         for p in self.plans:
-            pool = self.engine.search(theme, mode=mode, top=config.COMPARE_POOL, plans=[p["plan_id"]]).hits
+            pool = self.engine.search(qa, mode=mode, top=config.COMPARE_POOL, plans=[p["plan_id"]]).hits
             scored = []
             for rank, h in enumerate(pool):
-                cov = coverage(terms, " ".join(h.heading_path[-1:]) + h.text, idf)
-                sim = float(self.engine.vectors[self.engine.row[h.chunk_id]] @ qvec)
+                cov = qa.coverage(" ".join(h.heading_path[-1:]) + h.text)
+                sim = float(vectors[self.engine.row[h.chunk_id]] @ qvec)
                 key = (config.COMPARE_RERANK_COVERAGE * cov + config.COMPARE_RERANK_SIMILARITY * sim
                        + 1.0 / (rank + 1) + (config.COMPARE_MEASURE_BONUS if h.kind in MEASURE_KINDS else 0.0))
                 scored.append((key, cov, sim, h))

@@ -13,13 +13,14 @@ import numpy as np
 
 import config
 from corpus.model import CHUNK_KINDS, PHASES
-from index.build import CHUNKS, INDEX_FORMAT, KEYWORD, META, VECTOR_OWNER, VECTORS, build_index, read_meta
+from index.build import (CHUNKS, INDEX_FORMAT, KEYWORD, META, VECTOR_OWNER, VECTORS, build_index,
+                         extra_vectors_file, read_meta)
 from index.keyword import KeywordIndex
 from index.tokenize import normalize
 from index.vectors import get_encoder
-from search.coverage import ThemeTerm, coverage, theme_terms
+from search.coverage import ThemeTerm, theme_terms
 from search.highlight import highlight
-from search.query import ParsedQuery, QueryError, parse_query
+from search.query import ParsedQuery, QueryAnalysis, QueryError, parse_query
 
 MODES = ("keyword", "semantic", "hybrid")
 
@@ -62,20 +63,28 @@ class SearchEngine:
     """Holds the chunk table, the vector matrix, the keyword index and the query encoder."""
 
     def __init__(self, index_dir: Path, meta: dict, records: list[dict], windows: np.ndarray,
-                 window_owner: np.ndarray, keyword: KeywordIndex, encoder=None):
+                 window_owner: np.ndarray, keyword: KeywordIndex, encoder=None,
+                 extra_windows: tuple[np.ndarray, ...] = ()):
         self.index_dir = index_dir
         self.meta = meta
         self.records = records
         # Every chunk has one or more embedded windows, stored contiguously in chunk order; the
-        # first one (heading + text) is the chunk's own vector.
+        # first one (heading + text) is the chunk's own vector. windows are the first (primary)
+        # model's; every model is one semantic ranking ("leg") in hybrid fusion. `vectors` (one
+        # per chunk) are those of the similarity model (config.SIMILARITY_EMBED_MODEL) when the
+        # index has it, else the primary model's: thresholds on cosines are calibrated on them.
         self.windows = windows
         self._window_starts = np.flatnonzero(np.r_[True, window_owner[1:] != window_owner[:-1]])
-        self.vectors = windows[self._window_starts]
+        self.models = [meta["model"], *meta.get("extra_models", [])]
+        self._legs = [(w, w[self._window_starts]) for w in (windows, *extra_windows)]
+        self.similarity_leg = (self.models.index(config.SIMILARITY_EMBED_MODEL)
+                               if config.SIMILARITY_EMBED_MODEL in self.models else 0)
+        self.vectors = self._legs[self.similarity_leg][1]
         self.keyword = keyword
-        self._encoder = encoder
+        self._encoders = {0: encoder} if encoder is not None else {}
         self._encoder_lock = threading.Lock()
         self._df: dict[tuple[str, ...], int] = {}
-        self._query_vector = functools.lru_cache(maxsize=256)(self._encode_query)
+        self._query_vector = functools.lru_cache(maxsize=512)(self._encode_query)
         self.row = {r["chunk_id"]: i for i, r in enumerate(records)}
         self.match_text = [normalize(" ".join(r["heading_path"]) + " " + r["text"]).replace(" ", "")
                            for r in records]
@@ -115,20 +124,28 @@ class SearchEngine:
                 or not np.array_equal(np.unique(owner), np.arange(len(records))) \
                 or np.any(np.diff(owner) < 0):
             raise ValueError("chunk table and vectors disagree with meta.json")
+        extra = tuple(np.load(index_dir / extra_vectors_file(k), allow_pickle=False)
+                      for k in range(len(meta.get("extra_models", []))))
+        if any(len(x) != len(windows) for x in extra):
+            raise ValueError("extra embedding vectors disagree with the primary ones")
         keyword = KeywordIndex(index_dir / KEYWORD)
         # Keyword doc numbers are chunk-table rows (the build writes chunks in table order).
         if keyword.chunk_ids != [r["chunk_id"] for r in records]:
             keyword.close()
             raise ValueError("keyword index documents disagree with the chunk table")
-        return cls(index_dir, meta, records, windows, owner, keyword, encoder)
+        return cls(index_dir, meta, records, windows, owner, keyword, encoder, extra)
 
     @property
     def encoder(self):
-        """The query encoder of the index's model, loaded on first use."""
+        """The query encoder of the index's (primary) model, loaded on first use."""
+        return self.leg_encoder(0)
+
+    def leg_encoder(self, leg: int):
+        """The encoder of the leg-th embedding model, loaded on first use."""
         with self._encoder_lock:
-            if self._encoder is None:
-                self._encoder = get_encoder(self.meta["model"])
-            return self._encoder
+            if leg not in self._encoders:
+                self._encoders[leg] = get_encoder(self.models[leg])
+            return self._encoders[leg]
 
     def close(self) -> None:
         """Release whoosh searchers."""
@@ -156,14 +173,28 @@ class SearchEngine:
             self._df[words] = n   # a plain dict assignment is atomic; a race only recounts
         return n
 
+    # ---------- query analysis ----------
+    def analyse(self, query: str | QueryAnalysis) -> QueryAnalysis:
+        """The one reading of a query every view shares (search, side by side, precedents, review):
+        its parsed terms and thesaurus expansions, its concepts with their IDF over this index, and
+        its (lazily encoded, memoised) query vector. Raises QueryError for an empty query."""
+        if isinstance(query, QueryAnalysis):
+            return query
+        pq = parse_query(query, self.doc_share)
+        concepts = theme_terms(pq.text)
+        return QueryAnalysis(pq, concepts, self.term_idf(concepts),
+                             lambda: tuple(self.query_vector(pq, leg) for leg in range(len(self._legs))))
+
     # ---------- search ----------
-    def search(self, query: str, mode: str = "hybrid", top: int = 10, plans=None, level=None,
-               kind=None, phase=None) -> SearchResult:
-        """Ranked hits for a query; raises QueryError for an empty query or unknown filter values."""
+    def search(self, query: str | QueryAnalysis, mode: str = "hybrid", top: int = 10, plans=None,
+               level=None, kind=None, phase=None) -> SearchResult:
+        """Ranked hits for a query (text or an analysis from analyse()); raises QueryError for an
+        empty query or unknown filter values."""
         if mode not in MODES:
             raise QueryError(f"未知检索模式 {mode!r} (unknown mode; use one of {', '.join(MODES)})")
         filters = self._filters(plans, level, kind, phase)
-        pq = parse_query(query, self.doc_share)
+        qa = self.analyse(query)
+        pq = qa.parsed
         top = max(1, int(top))
         allowed = self._allowed(filters, pq)
         pool = max(config.FUSION_POOL, top)
@@ -174,13 +205,16 @@ class SearchEngine:
             ranked = self._semantic(pq, allowed, pool)
         else:
             kw = self._keyword(pq, filters, allowed, pool)
-            qvec = self.query_vector(pq)
-            ranked = self._fuse(kw, self._semantic_vec(qvec, allowed, pool))
+            qvecs = qa.vectors
+            ranked = self._fuse(kw, [self._semantic_vec(q, allowed, pool, leg) for leg, q in enumerate(qvecs)])
             if config.FEEDBACK_WEIGHT > 0 and ranked:
                 top_docs = [i for i, _ in ranked[:config.FEEDBACK_DOCS]]
-                fb = qvec + config.FEEDBACK_WEIGHT * self.vectors[top_docs].mean(axis=0)
-                ranked = self._fuse(kw, self._semantic_vec(fb / np.linalg.norm(fb), allowed, pool))
-            ranked = self._favour_coverage(ranked, pq.text)
+                sems = []
+                for leg, q in enumerate(qvecs):
+                    fb = q + config.FEEDBACK_WEIGHT * self._legs[leg][1][top_docs].mean(axis=0)
+                    sems.append(self._semantic_vec(fb / np.linalg.norm(fb), allowed, pool, leg))
+                ranked = self._fuse(kw, sems)
+            ranked = self._favour_coverage(ranked, qa)
         hits = [self.hit(i, s, pq.highlight_terms) for i, s in ranked[:top]]
         keyword_matched = mode != "hybrid" or bool(kw)
         if not hits:
@@ -189,7 +223,7 @@ class SearchEngine:
             message = "没有段落包含检索词，以下为语义相近的段落 (no passage holds the query words; closest in meaning)"
         else:
             message = ""
-        return SearchResult(query=query, mode=mode, hits=hits, message=message, keyword_matched=keyword_matched)
+        return SearchResult(query=pq.raw, mode=mode, hits=hits, message=message, keyword_matched=keyword_matched)
 
     def _filters(self, plans, level, kind, phase) -> dict[str, list[str]]:
         as_list = lambda v: [v] if isinstance(v, str) else list(v or [])
@@ -223,31 +257,36 @@ class SearchEngine:
         return self.keyword.search_docs(pq.terms, allowed, limit=pool)
 
     def _semantic(self, pq, allowed, pool) -> list[tuple[int, float]]:
+        """Semantic mode ranks by the primary model alone."""
         return self._semantic_vec(self.query_vector(pq), allowed, pool)
 
-    def query_vector(self, pq: ParsedQuery) -> np.ndarray:
-        """Unit query vector: the query's own embedding, steered toward the official forms of its
-        colloquial words (thesaurus expansions, embedded apart so the user's wording keeps the lead).
-        Memoised (read-only): the side-by-side view runs the same query once per plan."""
-        return self._query_vector(pq.text, tuple(pq.expansions))
+    def query_vector(self, pq: ParsedQuery, leg: int = 0) -> np.ndarray:
+        """Unit query vector of an embedding model (leg 0: the primary one): the query's own
+        embedding, steered toward the official forms of its colloquial words (thesaurus
+        expansions, embedded apart so the user's wording keeps the lead). Memoised (read-only):
+        the side-by-side view runs the same query once per plan."""
+        return self._query_vector(pq.text, tuple(pq.expansions), leg)
 
     def clear_query_cache(self) -> None:
         """Forget memoised query vectors (the benchmark times the encoding of every query)."""
         self._query_vector.cache_clear()
 
-    def _encode_query(self, text: str, expansions: tuple[str, ...]) -> np.ndarray:
+    def _encode_query(self, text: str, expansions: tuple[str, ...], leg: int) -> np.ndarray:
+        encoder = self.leg_encoder(leg)
+        encode = getattr(encoder, "encode_query", encoder.encode)
         if not expansions:
-            v = self.encoder.encode([text])[0]
+            v = encode([text])[0]
         else:
-            own, official = self.encoder.encode([text, " ".join(expansions)])
+            own, official = encode([text, " ".join(expansions)])
             v = own + config.EXPANSION_EMBED_WEIGHT * official
             v = v / np.linalg.norm(v)
         v.flags.writeable = False
         return v
 
-    def _semantic_vec(self, q: np.ndarray, allowed, pool) -> list[tuple[int, float]]:
-        """Chunks ranked by cosine with a (unit) query vector: a chunk scores as its best window."""
-        scores = np.maximum.reduceat(self.windows @ q, self._window_starts)
+    def _semantic_vec(self, q: np.ndarray, allowed, pool, leg: int = 0) -> list[tuple[int, float]]:
+        """Chunks ranked by cosine with a (unit) query vector of a model: a chunk scores as its
+        best window."""
+        scores = np.maximum.reduceat(self._legs[leg][0] @ q, self._window_starts)
         if allowed is not None:
             scores = np.where(allowed, scores, -np.inf)
         k = min(pool, len(scores))
@@ -257,22 +296,22 @@ class SearchEngine:
         idx = idx[np.argsort(-scores[idx])]
         return [(int(i), float(scores[i])) for i in idx if np.isfinite(scores[i])]
 
-    def _favour_coverage(self, ranked: list[tuple[int, float]], text: str) -> list[tuple[int, float]]:
+    def _favour_coverage(self, ranked: list[tuple[int, float]], qa: QueryAnalysis) -> list[tuple[int, float]]:
         """Scale fused scores by how much of the query's content each passage holds, so a passage
         with every concept of the query outranks one that repeats its most common word."""
         w = config.COVERAGE_WEIGHT
-        terms = theme_terms(text)
-        if w <= 0 or len(terms) < 2:
+        if w <= 0 or len(qa.concepts) < 2:
             return ranked
-        idf = self.term_idf(terms)
-        scored = [(i, s * (1 - w + w * coverage(terms, self.match_text[i], idf))) for i, s in ranked]
+        scored = [(i, s * (1 - w + w * qa.coverage(self.match_text[i]))) for i, s in ranked]
         return sorted(scored, key=lambda x: -x[1])
 
-    def _fuse(self, kw: list[tuple[int, float]], sem: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        """Weighted reciprocal-rank fusion of the keyword and semantic rankings."""
+    def _fuse(self, kw: list[tuple[int, float]], sems: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
+        """Weighted reciprocal-rank fusion of the keyword ranking and one semantic ranking per
+        embedding model (the primary one weighs RRF_SEMANTIC_WEIGHT, extras RRF_EXTRA_WEIGHT)."""
         k = config.RRF_K
         fused: dict[int, float] = {}
-        for weight, ranking in ((config.RRF_KEYWORD_WEIGHT, kw), (config.RRF_SEMANTIC_WEIGHT, sem)):
+        weights = [config.RRF_KEYWORD_WEIGHT, config.RRF_SEMANTIC_WEIGHT] + [config.RRF_EXTRA_WEIGHT] * (len(sems) - 1)
+        for weight, ranking in zip(weights, [kw, *sems]):
             for rank, (i, _) in enumerate(ranking):
                 fused[i] = fused.get(i, 0.0) + weight / (k + rank + 1)
         return sorted(fused.items(), key=lambda x: -x[1])

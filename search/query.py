@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
+
+import numpy as np
 
 import config
 from index.tokenize import normalize, tokens_with_offsets
-from search.coverage import content_terms
+from search.coverage import ThemeTerm, content_terms, coverage
 from search.thesaurus import synonyms
 
 MAX_QUERY_CHARS = 2000   # longer queries are truncated before analysis
@@ -30,6 +33,38 @@ class ParsedQuery:
     terms: dict[str, float] = field(default_factory=dict)   # keyword terms with weights
     expansions: list[str] = field(default_factory=list)   # synonyms of rare query words
     highlight_terms: list[str] = field(default_factory=list)
+
+
+class QueryAnalysis:
+    """One reading of a query, shared by every view: the parsed query (terms, thesaurus
+    expansions), its concepts (search.coverage.ThemeTerm) with their IDF, and the query vector,
+    encoded on first use. Built by SearchEngine.analyse()."""
+
+    def __init__(self, parsed: ParsedQuery, concepts: tuple[ThemeTerm, ...], idf: dict[str, float],
+                 encode: Callable[[], tuple[np.ndarray, ...]]):
+        self.parsed = parsed
+        self.concepts = concepts
+        self.idf = idf
+        self._encode = encode
+
+    @property
+    def text(self) -> str:
+        return self.parsed.text
+
+    @cached_property
+    def vectors(self) -> tuple[np.ndarray, ...]:
+        """Unit query vectors, one per embedding model of the index (the user's wording steered
+        toward the official forms of its colloquial words)."""
+        return self._encode()
+
+    @property
+    def vector(self) -> np.ndarray:
+        """The primary model's query vector (comparable with SearchEngine.windows)."""
+        return self.vectors[0]
+
+    def coverage(self, text: str) -> float:
+        """IDF-weighted share of the query's concepts a passage text holds."""
+        return coverage(self.concepts, text, self.idf)
 
 
 def parse_query(raw: str | None, doc_share: Callable[[str], float] | None = None) -> ParsedQuery:

@@ -46,3 +46,34 @@ def test_a_thesaurus_word_never_cuts_through_a_word_of_the_query():
 def test_group_plus_generic_theme_puts_the_group_first():
     hits = engine().search("残疾人就业创业", top=5).hits
     assert sum("残疾" in h.text for h in hits) >= 4
+
+
+def test_every_concept_group_is_grounded_in_the_plans():
+    # a group that reaches no passage of any plan only expands queries into nothing
+    from search.thesaurus import concept_reach, load_concepts
+    eng = engine()
+    pids = [r["plan_id"] for r in eng.records]
+    concepts = load_concepts()
+    assert len(concepts) >= 100 and len({c.field for c in concepts}) >= 8
+    silent = [c.name for c in concepts if not any(concept_reach(c, eng.match_text, pids)["passages"].values())]
+    assert silent == []
+
+
+def test_concepts_command_lists_passages_per_plan_for_every_group():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    from search.thesaurus import load_concepts
+    from tests.test_index_support import built_index
+    index_dir, cache_dir = built_index()
+    env = dict(__import__("os").environ, RENSHE_INDEX_DIR=str(index_dir), RENSHE_EMBED_CACHE=str(cache_dir))
+    out = subprocess.run([sys.executable, "-m", "search", "concepts", "--json"], cwd=Path(config.ROOT),
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert len(rows) == len(load_concepts())
+    skilled = next(r for r in rows if "技术工人" in r["words"])
+    assert "技能人才" in skilled["words"]
+    assert set(skilled["passages"]) == {"fujian", "xiamen", "jinjiang", "hainan", "ezhou"}
+    assert all(n > 0 for n in skilled["passages"].values())

