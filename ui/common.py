@@ -56,9 +56,16 @@ def inject_css() -> None:
     st.markdown(CSS, unsafe_allow_html=True)
 
 
+# Characters Markdown (and Streamlit's directives: :red[…], :material/…:, $math$) would read as
+# structure; as numeric character references they display as themselves in every context.
+_MARKDOWN_CHARS = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~:$"}
+
+
 def esc(text: object) -> str:
-    """HTML-escape plan text (anything not already escaped by the back end)."""
-    return html.escape(str(text or ""))
+    """Plan text (or anything else not already escaped by the back end) made inert for st.markdown,
+    captions and labels: HTML-escaped, and Markdown punctuation turned into character references,
+    so that <script>, **bold** or [link](javascript:…) show as the characters they are."""
+    return html.escape(str(text or "")).translate(_MARKDOWN_CHARS)
 
 
 def block(escaped: str) -> str:
@@ -167,6 +174,15 @@ class Context:
     signature: str
     index_fp: str
 
+    def corpus_caption(self) -> str:
+        """Sidebar line naming the corpus version this run works on."""
+        return f"文库：{len(self.plans)} 份规划 · {len(self.engine.records)} 个检索单元"
+
+    def index_caption(self) -> str:
+        """Sidebar line naming the index version: when it was built, with which model."""
+        built = str(self.engine.meta.get("built", "")).replace("T", " ")[:16]
+        return f"索引：{built} 构建 · 版本 {self.index_fp[:8]} · 模型 {self.engine.meta.get('model', '')}"
+
     @property
     def comparer(self) -> Comparer:
         return _load_comparer(str(self.paths.index_dir), self.index_fp, self.signature,
@@ -213,18 +229,26 @@ def status_logger(status, progress) -> Callable[[str], None]:
 
 
 def get_context() -> Context:
-    """Plans, engine and index for this run; builds a missing or stale index with progress."""
+    """Plans, engine and index for this run; builds a missing or stale index with progress.
+
+    The index is read from the build its symlink points at when the run starts, so a rebuild
+    finishing meanwhile never gives one run the chunk table of one build and vectors of another."""
     p = paths()
     sig = corpus_signature(p)
     plans = _load_plans(str(p.corpus_dir), sig)
-    meta = read_meta(p.index_dir)
-    current = meta is not None and _index_current(sig, meta.get("fingerprint", ""),
-                                                  config.EMBED_MODEL, list(plans.values()))
-    if not current:
+
+    def current_build() -> tuple[Path, dict | None, bool]:
+        version = p.index_dir.resolve()
+        meta = read_meta(version)
+        fresh = meta is not None and _index_current(sig, meta.get("fingerprint", ""),
+                                                    config.EMBED_MODEL, list(plans.values()))
+        return version, meta, fresh
+
+    version, meta, fresh = current_build()
+    if not fresh:
         with corpus_lock():
-            meta = read_meta(p.index_dir)
-            if meta is None or not _index_current(sig, meta.get("fingerprint", ""), config.EMBED_MODEL,
-                                                   list(plans.values())):
+            version, meta, fresh = current_build()
+            if not fresh:
                 why = "索引尚未建立" if meta is None else "语料已更新，索引需要重建"
                 with st.status(f"{why}，正在构建检索索引…", expanded=True) as status:
                     bar = st.progress(0.0, text="准备中")
@@ -233,13 +257,13 @@ def get_context() -> Context:
                     bar.progress(1.0, text="完成")
                     status.update(label=f"索引已构建（{time.perf_counter() - t0:.1f} 秒）",
                                   state="complete", expanded=False)
-                meta = read_meta(p.index_dir)
+                version, meta, fresh = current_build()
     if meta is None:
         st.error("无法构建检索索引，请检查语料目录与磁盘空间后刷新页面。")
         st.stop()
     fp = meta["fingerprint"]
     with st.spinner("正在加载检索引擎…"):
-        engine = _load_engine(str(p.index_dir), str(p.cache_dir), str(p.corpus_dir), fp)
+        engine = _load_engine(str(version), str(p.cache_dir), str(p.corpus_dir), fp)
     return Context(p, plans, engine, sig, fp)
 
 
@@ -331,3 +355,40 @@ def download_buttons(stem: str, xlsx: Callable[[], bytes], docx: Callable[[], by
     c2.download_button("导出 Word", data=docx(), file_name=f"{stem}.docx", key=f"{key}_docx",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                        on_click="ignore", icon=":material/description:")
+
+
+# ---------------------------------------------------------------- shareable addresses
+
+def url_key(key: str, param: str, choices=None, *, many: bool = False,
+            tokens: dict[str, object] | None = None, default=None) -> str:
+    """Bind the widget with session-state `key` to the URL query parameter `param`; returns `key`,
+    so a widget reads `st.selectbox(..., key=common.url_key("review_plan", "plan", ids))`.
+
+    When the widget has no state yet (a link just opened, or the page was just switched to), it is
+    seeded from the address; afterwards its value is written back on every run, so the address
+    always reproduces what is on screen. `choices` lists the valid values (a link naming anything
+    else is ignored with a notice), `tokens` maps URL tokens to widget values (mode=hybrid ↔ "混合"),
+    `many` binds a multiselect to a repeated parameter, and a value equal to `default` (or empty)
+    is left out of the address."""
+    tokens = tokens or {}
+    to_token = {v: t for t, v in tokens.items()}
+    if key not in st.session_state and param in st.query_params:
+        raw = st.query_params.get_all(param) if many else [st.query_params[param]]
+        values = [tokens.get(r, r) if tokens else r for r in raw]
+        valid = [v for v in values if choices is None or v in choices]
+        if len(valid) < len(values):
+            st.toast(f"链接中的参数 {param}={'、'.join(raw)} 含无效值，已忽略。", icon=":material/link_off:")
+        if valid:
+            st.session_state[key] = valid if many else valid[0]
+    value = st.session_state.get(key)
+    if value is None:
+        return key
+    shown = [to_token.get(v, v) for v in (value if many else [value])
+             if v != default and str(v).strip()]
+    current = st.query_params.get_all(param)
+    if [str(v) for v in shown] != current:
+        if shown:
+            st.query_params[param] = [str(v) for v in shown] if many else str(shown[0])
+        else:
+            del st.query_params[param]
+    return key

@@ -29,7 +29,8 @@ with tab_browse:
     pending = st.session_state.pop("library_select_next", None)
     if pending in ids:
         st.session_state["library_plan"] = pending
-    plan_id = st.selectbox("规划", ids, key="library_plan", format_func=ctx.plan_label)
+    plan_id = st.selectbox("规划", ids, key=common.url_key("library_plan", "plan", ids),
+                           format_func=ctx.plan_label)
     plan = ctx.plans[plan_id]
     info = plan.info
     parent = (ctx.plan_label(info.parent) if info.parent in ctx.plans
