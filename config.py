@@ -68,3 +68,8 @@ REVIEW_LEXICAL_WEIGHT = 0.5
 REVIEW_COVERED = 0.45
 REVIEW_PARTIAL = 0.33
 REVIEW_LOCAL = 0.40     # a city measure whose best provincial counterpart is below this is a local initiative
+
+# Index builds (index/build.py): a second build of the same index waits this long for the lock
+# before giving up; earlier builds stay on disk this long for readers that still have them open.
+INDEX_LOCK_WAIT_S = 600
+INDEX_KEEP_S = 600
