@@ -8,7 +8,6 @@ module-level mutable state: per-session data lives in st.session_state only.
 """
 from __future__ import annotations
 
-import html
 import os
 import re
 import threading
@@ -56,16 +55,16 @@ def inject_css() -> None:
     st.markdown(CSS, unsafe_allow_html=True)
 
 
-# Characters Markdown (and Streamlit's directives: :red[…], :material/…:, $math$) would read as
-# structure; as numeric character references they display as themselves in every context.
-_MARKDOWN_CHARS = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~:$"}
+# HTML's special characters, and those Markdown (with Streamlit's directives: :red[…], :material/…:,
+# $math$) would read as structure, as numeric character references: they display as themselves in
+# every context, and one pass never escapes an escape.
+_INERT = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-.!|~:$"}
 
 
 def esc(text: object) -> str:
     """Plan text (or anything else not already escaped by the back end) made inert for st.markdown,
-    captions and labels: HTML-escaped, and Markdown punctuation turned into character references,
-    so that <script>, **bold** or [link](javascript:…) show as the characters they are."""
-    return html.escape(str(text or "")).translate(_MARKDOWN_CHARS)
+    captions and labels: <script>, **bold** or [link](javascript:…) show as the characters they are."""
+    return str(text or "").translate(_INERT)
 
 
 def block(escaped: str) -> str:
@@ -302,7 +301,7 @@ def render_context(ctx: Context, plan_id: str, heading_path: list[str], current_
     if not chunks:
         st.caption("未找到该节的其他内容。")
         return
-    st.caption(f"{heading_text(list(heading_path[:2]))}（共 {len(chunks)} 段）")
+    st.caption(f"{esc(heading_text(list(heading_path[:2])))}（共 {len(chunks)} 段）")
     parts = []
     for c in chunks:
         cls = "rs-ctx rs-current" if c.chunk_id == current_chunk else "rs-ctx"

@@ -18,9 +18,9 @@ NO_PARENT = ""
 st.title("文库")
 flash = st.session_state.pop("library_flash", None)
 if flash:
-    st.success(flash[0])
+    st.success(common.esc(flash[0]))
     for w in flash[1]:
-        st.warning(w)
+        st.warning(common.esc(w))
 
 tab_browse, tab_add = st.tabs(["浏览规划", "添加规划"])
 
@@ -51,7 +51,7 @@ with tab_browse:
             st.info("未识别出章节结构。")
         for ch in plan.chapters:
             n = sum(1 for c in plan.chunks if c.heading_path[:1] == [ch.title])
-            with st.expander(f"{ch.title}（第 {ch.line} 行 · {n} 段）"):
+            with st.expander(f"{common.esc(ch.title)}（第 {ch.line} 行 · {n} 段）"):
                 if not ch.sections:
                     st.caption("本章无下级小节。")
                 for s in ch.sections:
@@ -120,7 +120,7 @@ with tab_add:
                                                    corpus_dir=ctx.paths.corpus_dir)
                 except PlanImportError as exc:
                     status.update(label="添加失败，文库未作任何改动", state="error", expanded=False)
-                    st.error(f"无法添加该规划：{exc}")
+                    st.error(f"无法添加该规划：{common.esc(exc)}")
                     st.stop()
                 bar.progress(0.3, text="更新检索索引")
                 status.write(f"已加入文库：{common.esc(added.title)}；正在更新检索索引……")

@@ -73,7 +73,7 @@ with tab_m:
     for mr in [x for x in rv.measures if x["status"] in show][:30]:
         label = (f"{export_rows.REVIEW_LABELS[mr['status']]} · "
                  f"{common.heading_text(mr['parent_heading_path'])} · {mr['parent_text'][:40]}…")
-        with st.expander(label):
+        with st.expander(common.esc(label)):
             st.markdown(common.badge(export_rows.REVIEW_LABELS[mr["status"]],
                                      common.REVIEW_STATUS_COLORS[mr["status"]])
                         + f'<div class="rs-text">{common.block(common.esc(mr["parent_text"]))}</div>'

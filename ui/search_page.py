@@ -69,7 +69,7 @@ except QueryError as exc:
 elapsed = time.perf_counter() - t0
 
 if not result.hits:
-    st.warning(f"没有找到与“{query}”匹配的内容。")
+    st.warning(f"没有找到与“{common.esc(query)}”匹配的内容。")
     tips = ["换用相关词或更短的词（如“欠薪”→“工资支付”）", "减少筛选条件"]
     if mode != "semantic":
         tips.insert(0, "改用语义检索，查找措辞不同但意思相近的段落")
@@ -79,7 +79,7 @@ if not result.hits:
     st.stop()
 
 if not result.keyword_matched:
-    st.info(f"没有段落包含“{query}”中的词语，以下是意思最接近的段落，请留意甄别。")
+    st.info(f"没有段落包含“{common.esc(query)}”中的词语，以下是意思最接近的段落，请留意甄别。")
 st.caption(f"共 {len(result.hits)} 条结果（{common.MODE_LABELS[mode]}检索，用时 {elapsed:.2f} 秒）")
 for i, hit in enumerate(result.hits, 1):
     with st.container(border=True):
