@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.loadtest import start_server, stop_server
+from scripts.loadtest import RUNNING, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,6 +89,19 @@ def hostile_server(tmp_path_factory):
     env = _env(root, [(src, HOSTILE_PLAN)])
     with _running(env, root / "streamlit.log") as (base, _, _):
         yield base, env
+
+
+def idle(page, timeout: float = 30_000) -> None:
+    """Wait until the script run is over (Streamlit's "running" indicator is gone)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(RUNNING, timeout=timeout)
+
+
+def open_page(page, base: str, path: str, ready_selector: str, timeout: float = 30_000) -> None:
+    """Go to base/path (a new session) and wait for `ready_selector` and the end of the run."""
+    page.goto(f"{base}/{path}")
+    page.locator(ready_selector).first.wait_for(state="visible")
+    idle(page, timeout)
 
 
 @pytest.fixture(scope="session")

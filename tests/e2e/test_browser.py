@@ -14,6 +14,8 @@ import pytest
 
 from pathlib import Path
 
+from tests.e2e.conftest import idle as _idle, open_page as _open
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 PLAN_NAMES = ["福建省", "福建省厦门市", "福建省泉州市晋江市", "海南省", "湖北省鄂州市"]
@@ -26,21 +28,6 @@ def _record(name: str, seconds: float) -> None:
     TIMINGS[name] = round(seconds, 2)
     (ARTIFACTS / "timings.json").write_text(json.dumps(TIMINGS, ensure_ascii=False, indent=1),
                                             encoding="utf-8")
-
-
-def _idle(page, timeout: float = 30_000) -> None:
-    """Wait until the script run is over (Streamlit's "running" indicator is gone)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|Stop/)",
-        timeout=timeout)
-
-
-def _open(page, base: str, path: str, ready_selector: str) -> None:
-    page.goto(f"{base}/{path}")
-    page.locator(ready_selector).first.wait_for(state="visible")
-    _idle(page)
 
 
 def _submit(page, label: str, text: str) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import HOSTILE_HEADING, HOSTILE_PLAN, HOSTILE_TEXT
+from tests.e2e.conftest import HOSTILE_HEADING, HOSTILE_PLAN, HOSTILE_TEXT, idle, open_page
 
 TITLE = HOSTILE_PLAN["title"]
 REGION = HOSTILE_PLAN["region"]
@@ -12,34 +12,20 @@ EVIL_FILE = "<img src=x onerror=alert('file')>**上传**[链接](javascript:aler
 
 
 @pytest.fixture
-def hostile(browser, hostile_server):
+def hostile(page, hostile_server):
     """A page on the hostile server, recording every alert() that would mean a script ran."""
-    base, _ = hostile_server
-    context = browser.new_context(viewport={"width": 1600, "height": 1800}, locale="zh-CN")
-    pg = context.new_page()
-    pg.set_default_timeout(60_000)
     alerts: list[str] = []
-    pg.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
-    pg.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-        ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else route.abort())
-    try:
-        yield pg, base, alerts
-    finally:
-        context.close()
+    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
+    page.set_default_timeout(60_000)
+    yield page, hostile_server[0], alerts
 
 
 def _idle(pg) -> None:
-    pg.wait_for_timeout(300)
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|Stop/)",
-        timeout=120_000)
+    idle(pg, timeout=120_000)
 
 
 def _open(pg, base: str, path: str, ready: str) -> None:
-    pg.goto(f"{base}/{path}")
-    pg.locator(ready).first.wait_for(state="visible")
-    _idle(pg)
+    open_page(pg, base, path, ready, timeout=120_000)
 
 
 def _inert(pg, alerts: list[str], *literal: str) -> None:
