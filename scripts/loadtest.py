@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -269,4 +270,6 @@ async def _run(base: str, sessions: int, rounds: int, upload: Upload | None) -> 
 def run_load(base: str, sessions: int = 3, rounds: int = 2, upload: Upload | None = None) -> LoadReport:
     """Drive `sessions` concurrent visitors (each `rounds` search + compare rounds, plus one after the
     upload) against the app at `base`, while one more visitor uploads `upload`."""
-    return asyncio.run(_run(base, sessions, rounds, upload))
+    # In a thread of its own: the caller may be running an event loop already (sync Playwright does).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _run(base, sessions, rounds, upload)).result()

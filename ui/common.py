@@ -363,31 +363,32 @@ def url_key(key: str, param: str, choices=None, *, many: bool = False,
     """Bind the widget with session-state `key` to the URL query parameter `param`; returns `key`,
     so a widget reads `st.selectbox(..., key=common.url_key("review_plan", "plan", ids))`.
 
-    When the widget has no state yet (a link just opened, or the page was just switched to), it is
-    seeded from the address; afterwards its value is written back on every run, so the address
-    always reproduces what is on screen. `choices` lists the valid values (a link naming anything
-    else is ignored with a notice), `tokens` maps URL tokens to widget values (mode=hybrid ↔ "混合"),
-    `many` binds a multiselect to a repeated parameter, and a value equal to `default` (or empty)
-    is left out of the address."""
+    When the address differs from what this session last wrote into it (a link was just opened,
+    pasted or gone back to), the address wins and sets the widget; otherwise the widget's value is
+    written back, so the address always reproduces what is on screen. `choices` lists the valid
+    values (a link naming anything else is ignored with a notice), `tokens` maps URL tokens to
+    widget values (mode=hybrid ↔ "混合"), `many` binds a multiselect to a repeated parameter, and a
+    value equal to `default` (or empty) is left out of the address."""
     tokens = tokens or {}
     to_token = {v: t for t, v in tokens.items()}
-    if key not in st.session_state and param in st.query_params:
-        raw = st.query_params.get_all(param) if many else [st.query_params[param]]
-        values = [tokens.get(r, r) if tokens else r for r in raw]
+    slot = f"_url_{key}"
+    in_url = st.query_params.get_all(param)
+    if in_url != st.session_state.get(slot, []):
+        values = [tokens.get(r, r) for r in in_url]
         valid = [v for v in values if choices is None or v in choices]
         if len(valid) < len(values):
-            st.toast(f"链接中的参数 {param}={'、'.join(raw)} 含无效值，已忽略。", icon=":material/link_off:")
+            st.toast(f"链接中的参数 {param}={'、'.join(in_url)} 含无效值，已忽略。", icon=":material/link_off:")
         if valid:
             st.session_state[key] = valid if many else valid[0]
+        else:
+            st.session_state.pop(key, None)
     value = st.session_state.get(key)
-    if value is None:
-        return key
-    shown = [to_token.get(v, v) for v in (value if many else [value])
+    shown = [str(to_token.get(v, v)) for v in ([] if value is None else value if many else [value])
              if v != default and str(v).strip()]
-    current = st.query_params.get_all(param)
-    if [str(v) for v in shown] != current:
+    if shown != in_url:
         if shown:
-            st.query_params[param] = [str(v) for v in shown] if many else str(shown[0])
+            st.query_params[param] = shown if many else shown[0]
         else:
             del st.query_params[param]
+    st.session_state[slot] = shown
     return key

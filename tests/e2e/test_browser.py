@@ -166,13 +166,19 @@ def test_links_reopen_the_same_view_in_a_clean_frame(page, server):
     assert "q=%E6%8A%80%E5%B7%A5%E9%99%A2%E6%A0%A1" in page.url     # q=技工院校
     link = page.url
     first = page.locator(".rs-text").first.inner_text()
-    _open(page, base, link[len(base) + 1:], ".rs-text mark")           # the link, in a new session
-    assert page.locator('input[aria-label="检索词"]').input_value() == "技工院校"
-    assert page.locator(".rs-text").first.inner_text() == first
+    colleague = page.context.browser.new_context(locale="zh-CN").new_page()  # the link, sent on
+    try:
+        colleague.goto(link)
+        colleague.locator(".rs-text mark").first.wait_for(state="visible", timeout=120_000)
+        _idle(colleague, 120_000)
+        assert colleague.locator('input[aria-label="检索词"]').input_value() == "技工院校"
+        assert colleague.locator(".rs-text").first.inner_text() == first
+    finally:
+        colleague.context.close()
     _open(page, base, "compare?q=根治欠薪", ".rs-badge")
     assert page.title() == "对照 · 人社规划比对与检索"
     columns = [t for t in page.locator('[data-testid="stColumn"]:has(.rs-badge)').all_inner_texts()
                if any(s in t for s in STATUS_LABELS)]
     assert [c.split("\n")[0] for c in columns] == PLAN_NAMES
-    _open(page, base, "review?plan=xiamen&against=hainan", '[data-testid="stMetric"]')
-    assert page.get_by_text("以 海南省").count()
+    _open(page, base, "review?plan=xiamen&against=hainan", '[data-testid="stSelectbox"]')
+    page.get_by_text("以 海南省").first.wait_for(timeout=120_000)
