@@ -11,6 +11,7 @@ import time
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from pathlib import Path
 
@@ -171,7 +172,7 @@ def test_links_reopen_the_same_view_in_a_clean_frame(page, server):
         colleague.goto(link)
         colleague.locator(".rs-text mark").first.wait_for(state="visible", timeout=120_000)
         _idle(colleague, 120_000)
-        assert colleague.locator('input[aria-label="检索词"]').input_value() == "技工院校"
+        expect(colleague.locator('input[aria-label="检索词"]')).to_have_value("技工院校", timeout=30_000)
         assert colleague.locator(".rs-text").first.inner_text() == first
     finally:
         colleague.context.close()
