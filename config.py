@@ -97,3 +97,8 @@ PRECEDENT_POOL = 30           # passages (best by meaning + bigrams) whose claus
 # codes (cpca's adcodes.csv), so the 15 sub-provincial cities are named here.
 SUB_PROVINCIAL_CITIES = ("哈尔滨市", "长春市", "沈阳市", "大连市", "济南市", "青岛市", "南京市", "杭州市",
                          "宁波市", "厦门市", "武汉市", "广州市", "深圳市", "成都市", "西安市")
+
+# Index builds (index/build.py): a second build of the same index waits this long for the lock
+# before giving up; earlier builds stay on disk this long for readers that still have them open.
+INDEX_LOCK_WAIT_S = 600
+INDEX_KEEP_S = 600

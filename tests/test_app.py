@@ -6,6 +6,7 @@ so tests that add plans never touch the shipped corpus.
 """
 from __future__ import annotations
 
+import html
 import os
 import shutil
 from pathlib import Path
@@ -377,3 +378,72 @@ def test_sessions_do_not_share_state(app_env, monkeypatch):
     assert second.text_input(key="compare_theme").value == ""
     assert any("请输入政策主题" in i.value for i in second.info)
     assert any(m.startswith('<div class="rs-text">') for m in _markdown(first))
+
+
+# ------------------------------------------------------------------ shareable addresses
+
+def _open_link(env: dict[str, str], monkeypatch, page: str | None, **params) -> AppTest:
+    """A new session opening the app at /<page>?params (None: the root address)."""
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if page is not None:
+        at.run()
+        at.switch_page(f"ui/{page}_page.py")
+    at.query_params.update(params)
+    at.run()
+    _ok(at)
+    return at
+
+
+def test_search_link_reproduces_query_mode_and_plan_filter(app_env, monkeypatch):
+    at = _open_link(app_env, monkeypatch, None, q="技能人才", mode="keyword", plan=["jinjiang"])
+    assert at.text_input(key="search_query").value == "技能人才"
+    assert at.radio(key="search_mode").value == "关键词"
+    assert at.multiselect(key="search_plans").value == ["jinjiang"]
+    titles = [m for m in _markdown(at) if m.startswith("**") and ". " in m]
+    assert titles and all("晋江市" in t for t in titles)
+    assert at.query_params == {"q": "技能人才", "mode": "keyword", "plan": "jinjiang"}
+
+
+def test_typing_writes_the_address(app):
+    app.text_input(key="search_query").input("根治欠薪").run()
+    app.multiselect(key="search_plans").set_value(["fujian", "xiamen"]).run()
+    _ok(app)
+    assert app.query_params == {"q": "根治欠薪", "plan": ["fujian", "xiamen"]}   # hybrid is the default
+    app.radio(key="search_mode").set_value("语义").run()
+    assert app.query_params["mode"] == "semantic"
+
+
+def test_link_with_unknown_values_is_ignored_with_a_notice(app_env, monkeypatch):
+    at = _open_link(app_env, monkeypatch, None, q="社保卡", plan=["nowhere"], mode="fuzzy")
+    assert at.multiselect(key="search_plans").value == []
+    assert at.radio(key="search_mode").value == "混合"
+    assert any("无效值" in t.value for t in at.toast)
+    assert any(m.startswith('<div class="rs-text">') for m in _markdown(at))
+
+
+def test_compare_review_indicator_and_library_links(app_env, monkeypatch):
+    at = _open_link(app_env, monkeypatch, "compare", q="根治欠薪")
+    assert at.text_input(key="compare_theme").value == "根治欠薪"
+    md = _markdown(at)
+    assert [md[i].split("**")[1] for i in _plan_header_positions(md)] == PLAN_NAMES
+    at = _open_link(app_env, monkeypatch, "review", plan="xiamen", against="hainan")
+    assert at.selectbox(key="review_plan").value == "xiamen"
+    assert at.selectbox(key="review_against").value == "hainan"
+    assert "以 **海南省" in _text(at)
+    at = _open_link(app_env, monkeypatch, "indicators", category=["劳动关系"])
+    assert set(at.dataframe[0].value["类别"]) == {"劳动关系"}
+    at = _open_link(app_env, monkeypatch, "library", plan="ezhou")
+    assert at.selectbox(key="library_plan").value == "ezhou"
+    at = _open_link(app_env, monkeypatch, "precedents", plan=["hainan"])
+    assert at.multiselect(key="precedent_plans").value == ["hainan"]
+    at.button(key="precedent_example").click().run()
+    assert "precedent_draft" not in at.query_params and set(at.query_params) == {"plan"}
+
+
+def test_sidebar_names_corpus_and_index_versions(app, app_env):
+    meta = read_meta(Path(app_env["RENSHE_INDEX_DIR"]))
+    side = html.unescape("\n".join(c.value for c in app.sidebar.caption))
+    assert f"{len(meta['plans'])} 份规划" in side and f"{meta['chunks']} 个检索单元" in side
+    assert meta["built"].replace("T", " ")[:16] in side and meta["fingerprint"][:8] in side

@@ -8,7 +8,6 @@ module-level mutable state: per-session data lives in st.session_state only.
 """
 from __future__ import annotations
 
-import html
 import os
 import re
 import threading
@@ -56,9 +55,16 @@ def inject_css() -> None:
     st.markdown(CSS, unsafe_allow_html=True)
 
 
+# HTML's special characters, and those Markdown (with Streamlit's directives: :red[…], :material/…:,
+# $math$) would read as structure, as numeric character references: they display as themselves in
+# every context, and one pass never escapes an escape.
+_INERT = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-.!|~:$"}
+
+
 def esc(text: object) -> str:
-    """HTML-escape plan text (anything not already escaped by the back end)."""
-    return html.escape(str(text or ""))
+    """Plan text (or anything else not already escaped by the back end) made inert for st.markdown,
+    captions and labels: <script>, **bold** or [link](javascript:…) show as the characters they are."""
+    return str(text or "").translate(_INERT)
 
 
 def block(escaped: str) -> str:
@@ -167,6 +173,15 @@ class Context:
     signature: str
     index_fp: str
 
+    def corpus_caption(self) -> str:
+        """Sidebar line naming the corpus version this run works on."""
+        return f"文库：{len(self.plans)} 份规划 · {len(self.engine.records)} 个检索单元"
+
+    def index_caption(self) -> str:
+        """Sidebar line naming the index version: when it was built, with which model."""
+        built = str(self.engine.meta.get("built", "")).replace("T", " ")[:16]
+        return f"索引：{built} 构建 · 版本 {self.index_fp[:8]} · 模型 {self.engine.meta.get('model', '')}"
+
     @property
     def comparer(self) -> Comparer:
         return _load_comparer(str(self.paths.index_dir), self.index_fp, self.signature,
@@ -213,18 +228,26 @@ def status_logger(status, progress) -> Callable[[str], None]:
 
 
 def get_context() -> Context:
-    """Plans, engine and index for this run; builds a missing or stale index with progress."""
+    """Plans, engine and index for this run; builds a missing or stale index with progress.
+
+    The index is read from the build its symlink points at when the run starts, so a rebuild
+    finishing meanwhile never gives one run the chunk table of one build and vectors of another."""
     p = paths()
     sig = corpus_signature(p)
     plans = _load_plans(str(p.corpus_dir), sig)
-    meta = read_meta(p.index_dir)
-    current = meta is not None and _index_current(sig, meta.get("fingerprint", ""),
-                                                  config.EMBED_MODEL, list(plans.values()))
-    if not current:
+
+    def current_build() -> tuple[Path, dict | None, bool]:
+        version = p.index_dir.resolve()
+        meta = read_meta(version)
+        fresh = meta is not None and _index_current(sig, meta.get("fingerprint", ""),
+                                                    config.EMBED_MODEL, list(plans.values()))
+        return version, meta, fresh
+
+    version, meta, fresh = current_build()
+    if not fresh:
         with corpus_lock():
-            meta = read_meta(p.index_dir)
-            if meta is None or not _index_current(sig, meta.get("fingerprint", ""), config.EMBED_MODEL,
-                                                   list(plans.values())):
+            version, meta, fresh = current_build()
+            if not fresh:
                 why = "索引尚未建立" if meta is None else "语料已更新，索引需要重建"
                 with st.status(f"{why}，正在构建检索索引…", expanded=True) as status:
                     bar = st.progress(0.0, text="准备中")
@@ -233,13 +256,13 @@ def get_context() -> Context:
                     bar.progress(1.0, text="完成")
                     status.update(label=f"索引已构建（{time.perf_counter() - t0:.1f} 秒）",
                                   state="complete", expanded=False)
-                meta = read_meta(p.index_dir)
+                version, meta, fresh = current_build()
     if meta is None:
         st.error("无法构建检索索引，请检查语料目录与磁盘空间后刷新页面。")
         st.stop()
     fp = meta["fingerprint"]
     with st.spinner("正在加载检索引擎…"):
-        engine = _load_engine(str(p.index_dir), str(p.cache_dir), str(p.corpus_dir), fp)
+        engine = _load_engine(str(version), str(p.cache_dir), str(p.corpus_dir), fp)
     return Context(p, plans, engine, sig, fp)
 
 
@@ -278,7 +301,7 @@ def render_context(ctx: Context, plan_id: str, heading_path: list[str], current_
     if not chunks:
         st.caption("未找到该节的其他内容。")
         return
-    st.caption(f"{heading_text(list(heading_path[:2]))}（共 {len(chunks)} 段）")
+    st.caption(f"{esc(heading_text(list(heading_path[:2])))}（共 {len(chunks)} 段）")
     parts = []
     for c in chunks:
         cls = "rs-ctx rs-current" if c.chunk_id == current_chunk else "rs-ctx"
@@ -331,3 +354,41 @@ def download_buttons(stem: str, xlsx: Callable[[], bytes], docx: Callable[[], by
     c2.download_button("导出 Word", data=docx(), file_name=f"{stem}.docx", key=f"{key}_docx",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                        on_click="ignore", icon=":material/description:")
+
+
+# ---------------------------------------------------------------- shareable addresses
+
+def url_key(key: str, param: str, choices=None, *, many: bool = False,
+            tokens: dict[str, object] | None = None, default=None) -> str:
+    """Bind the widget with session-state `key` to the URL query parameter `param`; returns `key`,
+    so a widget reads `st.selectbox(..., key=common.url_key("review_plan", "plan", ids))`.
+
+    When the address differs from what this session last wrote into it (a link was just opened,
+    pasted or gone back to), the address wins and sets the widget; otherwise the widget's value is
+    written back, so the address always reproduces what is on screen. `choices` lists the valid
+    values (a link naming anything else is ignored with a notice), `tokens` maps URL tokens to
+    widget values (mode=hybrid ↔ "混合"), `many` binds a multiselect to a repeated parameter, and a
+    value equal to `default` (or empty) is left out of the address."""
+    tokens = tokens or {}
+    to_token = {v: t for t, v in tokens.items()}
+    slot = f"_url_{key}"
+    in_url = st.query_params.get_all(param)
+    if in_url != st.session_state.get(slot, []):
+        values = [tokens.get(r, r) for r in in_url]
+        valid = [v for v in values if choices is None or v in choices]
+        if len(valid) < len(values):
+            st.toast(f"链接中的参数 {param}={'、'.join(in_url)} 含无效值，已忽略。", icon=":material/link_off:")
+        if valid:
+            st.session_state[key] = valid if many else valid[0]
+        else:
+            st.session_state.pop(key, None)
+    value = st.session_state.get(key)
+    shown = [str(to_token.get(v, v)) for v in ([] if value is None else value if many else [value])
+             if v != default and str(v).strip()]
+    if shown != in_url:
+        if shown:
+            st.query_params[param] = shown if many else shown[0]
+        else:
+            del st.query_params[param]
+    st.session_state[slot] = shown
+    return key

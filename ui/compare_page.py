@@ -19,7 +19,7 @@ def _set_theme(theme: str) -> None:
 st.title("对照")
 st.caption("输入一个政策主题，按“省—市—县”层级并排查看各规划的相关措施。")
 
-theme = st.text_input("政策主题", key="compare_theme", placeholder="例如：根治欠薪")
+theme = st.text_input("政策主题", key=common.url_key("compare_theme", "q"), placeholder="例如：根治欠薪")
 cols = st.columns(len(EXAMPLES) + 1)
 cols[0].caption("示例主题：")
 for col, ex in zip(cols[1:], EXAMPLES):

@@ -32,13 +32,15 @@ st.caption("各规划主要指标表的横向对照：同一指标的不同写�
 
 ids = ctx.plan_ids()
 c1, c2, c3 = st.columns([1, 2, 2])
-period = c1.radio("时期", list(PERIODS), format_func=PERIODS.get, key="ind_period", horizontal=True)
+period = c1.radio("时期", list(PERIODS), format_func=PERIODS.get, horizontal=True,
+                  key=common.url_key("ind_period", "period", PERIODS))
 groups = group_indicators([ctx.plans[pid] for pid in ids], period=period)
 categories = {g.key: category_of(Counter(i.category for inds in g.by_plan.values() for i in inds)
                                  .most_common(1)[0][0]) for g in groups}
 all_cats = list(dict.fromkeys(categories.values()))
-sel_cats = c2.multiselect("类别", all_cats, key="ind_cats", placeholder="全部类别")
-keyword = c3.text_input("指标名称包含", key="ind_keyword", placeholder="例如：失业率、参保")
+sel_cats = c2.multiselect("类别", all_cats, placeholder="全部类别",
+                          key=common.url_key("ind_cats", "category", all_cats, many=True))
+keyword = c3.text_input("指标名称包含", key=common.url_key("ind_keyword", "name"), placeholder="例如：失业率、参保")
 
 shown = [g for g in groups if (not sel_cats or categories[g.key] in sel_cats)
          and (not keyword.strip() or keyword.strip() in g.key

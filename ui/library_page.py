@@ -21,9 +21,9 @@ NO_PARENT = ""
 st.title("文库")
 flash = st.session_state.pop("library_flash", None)
 if flash:
-    st.success(flash[0])
+    st.success(common.esc(flash[0]))
     for w in flash[1]:
-        st.warning(w)
+        st.warning(common.esc(w))
 
 tab_browse, tab_add = st.tabs(["浏览规划", "添加规划"])
 
@@ -32,7 +32,8 @@ with tab_browse:
     pending = st.session_state.pop("library_select_next", None)
     if pending in ids:
         st.session_state["library_plan"] = pending
-    plan_id = st.selectbox("规划", ids, key="library_plan", format_func=ctx.plan_label)
+    plan_id = st.selectbox("规划", ids, key=common.url_key("library_plan", "plan", ids),
+                           format_func=ctx.plan_label)
     plan = ctx.plans[plan_id]
     info = plan.info
     parent = (ctx.plan_label(info.parent) if info.parent in ctx.plans
@@ -53,7 +54,7 @@ with tab_browse:
             st.info("未识别出章节结构。")
         for ch in plan.chapters:
             n = sum(1 for c in plan.chunks if c.heading_path[:1] == [ch.title])
-            with st.expander(f"{ch.title}（第 {ch.line} 行 · {n} 段）"):
+            with st.expander(f"{common.esc(ch.title)}（第 {ch.line} 行 · {n} 段）"):
                 if not ch.sections:
                     st.caption("本章无下级小节。")
                 for s in ch.sections:
@@ -65,7 +66,7 @@ with tab_browse:
         try:
             text = (ctx.paths.plans_dir / info.file).read_text(encoding="utf-8")
         except OSError as exc:
-            st.error(f"无法读取规划全文：{exc}")
+            st.error(f"无法读取规划全文：{common.esc(exc)}")
         else:
             lines = text.splitlines()
             spans = common.outline_spans(plan, len(lines))
@@ -88,7 +89,7 @@ def _report_view(report) -> None:
     """The structure report: counts in one line, warnings below."""
     st.markdown("**识别结果：** " + common.esc(report.summary()))
     for w in report.warnings:
-        st.warning(w)
+        st.warning(common.esc(w))
 
 
 def _reindex(status, bar) -> bool:
@@ -98,7 +99,7 @@ def _reindex(status, bar) -> bool:
         common.rebuild_index(ctx.paths, plans, common.status_logger(status, bar))
     except Exception as exc:  # the plans are in the corpus; the index is rebuilt on next load
         status.update(label="规划已加入，但索引更新失败", state="error")
-        st.error(f"索引更新失败：{exc}。刷新页面时将自动重试。")
+        st.error(f"索引更新失败：{common.esc(exc)}。刷新页面时将自动重试。")
         return False
     return True
 
@@ -131,7 +132,7 @@ def _single_add() -> None:
                 pending = _read_upload(upload)
         except PlanImportError as exc:
             st.session_state.pop("add_pending", None)
-            st.error(f"无法读取该文件，文库未作任何改动：{exc}")
+            st.error(f"无法读取该文件，文库未作任何改动：{common.esc(exc)}")
             return
         st.session_state["add_pending"] = pending
         prop = pending["proposal"]
@@ -148,7 +149,7 @@ def _single_add() -> None:
     st.subheader(f"确认规划信息：{pending['name']}")
     st.caption("以下信息读取自文件本身，请核对并修改后确认；确认前文库不会有任何改动。")
     for note in prop.notes:
-        st.info(note)
+        st.info(common.esc(note))
     with st.form("add_confirm_form"):
         c1, c2 = st.columns([1, 3])
         new_id = c1.text_input("编号", key="add_id", help="小写字母开头，2–40 位小写字母、数字、- 或 _")
@@ -176,7 +177,7 @@ def _single_add() -> None:
     if not confirmed:
         return
     if preview is None:
-        st.error(f"无法添加该规划，文库未作任何改动：{problem}")
+        st.error(f"无法添加该规划，文库未作任何改动：{common.esc(problem)}")
         return
     if not preview.plan.chapters and not flat_ok:
         st.error("文件中未识别出章节标题，不像一份规划。如确认要添加，请勾选“仍然添加”后再确认。文库未作任何改动。")
@@ -188,7 +189,7 @@ def _single_add() -> None:
                 added = commit_plan(preview, ctx.paths.corpus_dir)
             except PlanImportError as exc:
                 status.update(label="添加失败，文库未作任何改动", state="error", expanded=False)
-                st.error(f"无法添加该规划：{exc}")
+                st.error(f"无法添加该规划：{common.esc(exc)}")
                 return
             bar.progress(0.3, text="更新检索索引")
             status.write(f"已加入文库：{common.esc(added.title)}；正在更新检索索引……")
@@ -224,7 +225,7 @@ def _batch_add() -> None:
         return
     too_big = [u.name for u in uploads if u.size > config.MAX_PLAN_BYTES]
     if too_big:
-        st.error(f"以下文件超过 {limit_mb} MB，不会添加：{'、'.join(too_big)}")
+        st.error(f"以下文件超过 {limit_mb} MB，不会添加：{common.esc('、'.join(too_big))}")
     uploads = [u for u in uploads if u.size <= config.MAX_PLAN_BYTES]
     if not st.button(f"添加这 {len(uploads)} 个文件", type="primary", key="add_batch_go"):
         st.caption("每个文件的标题、地区、级别和上级规划将从文件中自动识别；识别不全或不像规划的文件不会添加。")

@@ -26,7 +26,8 @@ st.caption("粘贴正在起草的句子、段落或整节文字（有无编号�
 draft = st.text_area("草稿段落", key="precedent_draft", height=140,
                      placeholder="在此粘贴正在起草的段落……")
 c1, c2, c3 = st.columns([3, 1, 1])
-sel_plans = c1.multiselect("在以下规划中查找", ctx.plan_ids(), key="precedent_plans",
+sel_plans = c1.multiselect("在以下规划中查找", ctx.plan_ids(),
+                           key=common.url_key("precedent_plans", "plan", ctx.plan_ids(), many=True),
                            format_func=ctx.plan_label, placeholder="全部规划")
 top = c2.number_input("结果数", 1, 30, 8, key="precedent_top")
 c3.write("")

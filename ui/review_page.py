@@ -20,8 +20,11 @@ st.caption("逐条检查上级规划的措施在下级规划中是否落实（�
 ids = ctx.plan_ids()
 children = [pid for pid in ids if ctx.plans[pid].info.level != "province"] or ids
 c1, c2 = st.columns(2)
-plan_id = c1.selectbox("待审查的规划", children, key="review_plan", format_func=ctx.plan_label)
-against = c2.selectbox("对照规划", [DEFAULT] + [pid for pid in ids if pid != plan_id], key="review_against",
+plan_id = c1.selectbox("待审查的规划", children, key=common.url_key("review_plan", "plan", children),
+                       format_func=ctx.plan_label)
+others = [pid for pid in ids if pid != plan_id]
+against = c2.selectbox("对照规划", [DEFAULT] + others,
+                       key=common.url_key("review_against", "against", others, default=DEFAULT),
                        format_func=lambda pid: pid if pid == DEFAULT else ctx.plan_label(pid))
 against = None if against == DEFAULT else against
 
@@ -72,7 +75,7 @@ with tab_m:
         label = (f"{export_rows.REVIEW_LABELS[mr['status']]} · "
                  f"{common.heading_text(mr['parent_heading_path'])} · {mr['parent_text'][:40]}…")
         ev = mr.get("evidence")
-        with st.expander(label):
+        with st.expander(common.esc(label)):
             parent_html = ev["parent_marked"] if ev else common.esc(mr["parent_text"])
             st.markdown(common.badge(export_rows.REVIEW_LABELS[mr["status"]],
                                      common.REVIEW_STATUS_COLORS[mr["status"]])

@@ -8,6 +8,7 @@ from ui import common
 
 ctx = common.get_context()
 MODES = {"混合": "hybrid", "关键词": "keyword", "语义": "semantic"}
+MODES_BY_TOKEN = {token: label for label, token in MODES.items()}
 EXAMPLES = ["根治欠薪", "新就业形态劳动者权益保障", "技工院校", "社保卡一卡通", "零工市场"]
 
 
@@ -22,7 +23,7 @@ def _set_query(q: str) -> None:
 st.title("检索")
 st.caption("在全部规划中检索举措、专栏、指标和正文。支持 \"精确短语\" 与 -排除词。")
 
-query = st.text_input("检索词", key="search_query", placeholder="例如：根治欠薪、零工市场、技能人才评价",
+query = st.text_input("检索词", key=common.url_key("search_query", "q"), placeholder="例如：根治欠薪、零工市场、技能人才评价",
                       help="回车即检索。用英文或中文引号包住短语可精确匹配，在词前加 - 可排除。")
 ex_cols = st.columns(len(EXAMPLES) + 1)
 ex_cols[0].caption("示例：")
@@ -31,18 +32,24 @@ for col, ex in zip(ex_cols[1:], EXAMPLES):
 
 with st.expander("检索方式与筛选", expanded=True):
     c1, c2, c3 = st.columns([2, 3, 2])
-    mode_label = c1.radio("检索方式", list(MODES), key="search_mode", horizontal=True,
+    mode_label = c1.radio("检索方式", list(MODES), horizontal=True,
+                          key=common.url_key("search_mode", "mode", MODES, tokens=MODES_BY_TOKEN,
+                                             default="混合"),
                           help="混合 = 关键词 + 语义；语义检索能找到措辞不同但意思相近的段落。")
     plan_ids = ctx.plan_ids()
-    sel_plans = c2.multiselect("规划", plan_ids, key="search_plans", format_func=ctx.plan_label,
+    sel_plans = c2.multiselect("规划", plan_ids, format_func=ctx.plan_label,
+                               key=common.url_key("search_plans", "plan", plan_ids, many=True),
                                placeholder="全部规划")
     levels = [lv for lv in common.LEVEL_LABELS if lv in ctx.engine.levels]
-    sel_levels = c3.multiselect("行政级别", levels, key="search_levels",
+    sel_levels = c3.multiselect("行政级别", levels,
+                                key=common.url_key("search_levels", "level", levels, many=True),
                                 format_func=common.LEVEL_LABELS.get, placeholder="全部级别")
     c4, c5, c6 = st.columns([2, 3, 2])
-    sel_phase = c4.multiselect("阶段", list(common.PHASE_LABELS), key="search_phase",
+    sel_phase = c4.multiselect("阶段", list(common.PHASE_LABELS),
+                               key=common.url_key("search_phase", "phase", common.PHASE_LABELS, many=True),
                                format_func=common.PHASE_LABELS.get, placeholder="全部")
-    sel_kinds = c5.multiselect("类型", list(common.KIND_LABELS), key="search_kinds",
+    sel_kinds = c5.multiselect("类型", list(common.KIND_LABELS),
+                               key=common.url_key("search_kinds", "kind", common.KIND_LABELS, many=True),
                                format_func=common.KIND_LABELS.get, placeholder="全部类型")
     top = c6.slider("结果数", 5, 50, 10, step=5, key="search_top")
 
@@ -62,7 +69,7 @@ except QueryError as exc:
 elapsed = time.perf_counter() - t0
 
 if not result.hits:
-    st.warning(f"没有找到与“{query}”匹配的内容。")
+    st.warning(f"没有找到与“{common.esc(query)}”匹配的内容。")
     tips = ["换用相关词或更短的词（如“欠薪”→“工资支付”）", "减少筛选条件"]
     if mode != "semantic":
         tips.insert(0, "改用语义检索，查找措辞不同但意思相近的段落")
@@ -72,7 +79,7 @@ if not result.hits:
     st.stop()
 
 if not result.keyword_matched:
-    st.info(f"没有段落包含“{query}”中的词语，以下是意思最接近的段落，请留意甄别。")
+    st.info(f"没有段落包含“{common.esc(query)}”中的词语，以下是意思最接近的段落，请留意甄别。")
 st.caption(f"共 {len(result.hits)} 条结果（{common.MODE_LABELS[mode]}检索，用时 {elapsed:.2f} 秒）")
 for i, hit in enumerate(result.hits, 1):
     with st.container(border=True):

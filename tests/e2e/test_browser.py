@@ -11,8 +11,11 @@ import time
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from pathlib import Path
+
+from tests.e2e.conftest import idle as _idle, open_page as _open
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -26,21 +29,6 @@ def _record(name: str, seconds: float) -> None:
     TIMINGS[name] = round(seconds, 2)
     (ARTIFACTS / "timings.json").write_text(json.dumps(TIMINGS, ensure_ascii=False, indent=1),
                                             encoding="utf-8")
-
-
-def _idle(page, timeout: float = 30_000) -> None:
-    """Wait until the script run is over (Streamlit's "running" indicator is gone)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|Stop/)",
-        timeout=timeout)
-
-
-def _open(page, base: str, path: str, ready_selector: str) -> None:
-    page.goto(f"{base}/{path}")
-    page.locator(ready_selector).first.wait_for(state="visible")
-    _idle(page)
 
 
 def _submit(page, label: str, text: str) -> float:
@@ -165,3 +153,33 @@ def test_library_page(page, server):
     page.locator('[data-testid="stExpander"] summary').first.click()
     _idle(page)
     _shot(page, "library")
+
+
+def test_links_reopen_the_same_view_in_a_clean_frame(page, server):
+    base = server[0]
+    _open(page, base, "", 'input[aria-label="检索词"]')
+    assert page.url.split("?")[0].endswith("/search")           # the root forwards to /search
+    assert page.title() == "检索 · 人社规划比对与检索"
+    assert not page.get_by_role("button", name="Deploy").count()  # viewer toolbar: no developer menu
+    _submit(page, "检索词", "技工院校")
+    page.locator(".rs-text mark").first.wait_for(state="visible")
+    _idle(page)
+    assert "q=%E6%8A%80%E5%B7%A5%E9%99%A2%E6%A0%A1" in page.url     # q=技工院校
+    link = page.url
+    first = page.locator(".rs-text").first.inner_text()
+    colleague = page.context.browser.new_context(locale="zh-CN").new_page()  # the link, sent on
+    try:
+        colleague.goto(link)
+        colleague.locator(".rs-text mark").first.wait_for(state="visible", timeout=120_000)
+        _idle(colleague, 120_000)
+        expect(colleague.locator('input[aria-label="检索词"]')).to_have_value("技工院校", timeout=30_000)
+        assert colleague.locator(".rs-text").first.inner_text() == first
+    finally:
+        colleague.context.close()
+    _open(page, base, "compare?q=根治欠薪", ".rs-badge")
+    assert page.title() == "对照 · 人社规划比对与检索"
+    columns = [t for t in page.locator('[data-testid="stColumn"]:has(.rs-badge)').all_inner_texts()
+               if any(s in t for s in STATUS_LABELS)]
+    assert [c.split("\n")[0] for c in columns] == PLAN_NAMES
+    _open(page, base, "review?plan=xiamen&against=hainan", '[data-testid="stSelectbox"]')
+    page.get_by_text("以 海南省").first.wait_for(timeout=120_000)
