@@ -223,10 +223,13 @@ async def _adder(browser, base: str, upload: Upload, start: asyncio.Event, added
         async with page.expect_response(lambda r: "/_stcore/upload_file" in r.url, timeout=120_000):
             await page.locator('input[type="file"]').set_input_files(
                 files=[{"name": upload.file_name, "mimeType": "text/plain", "buffer": upload.data}])
+        t0 = time.perf_counter()
+        # the file is read first; its metadata proposal is corrected and confirmed
+        await page.get_by_role("button", name="读取文件并识别信息").click()
+        await page.get_by_role("button", name="确认添加到文库").wait_for(timeout=120_000)
         await page.locator('input[aria-label="编号"]').fill(upload.plan_id)
         await page.locator('input[aria-label="标题"]').fill(upload.title)
-        t0 = time.perf_counter()
-        await page.get_by_role("button", name="添加到文库").click()
+        await page.get_by_role("button", name="确认添加到文库").click()
         await page.locator('[data-testid="stAlertContentSuccess"]').wait_for(timeout=300_000)
         report.add_seconds = time.perf_counter() - t0
         message = await page.locator('[data-testid="stAlertContentSuccess"]').inner_text()

@@ -146,7 +146,7 @@ def _single_add() -> None:
     if not pending:
         return
     prop = pending["proposal"]
-    st.subheader(f"确认规划信息：{pending['name']}")
+    st.subheader(f"确认规划信息：{common.esc(pending['name'])}")
     st.caption("以下信息读取自文件本身，请核对并修改后确认；确认前文库不会有任何改动。")
     for note in prop.notes:
         st.info(common.esc(note))

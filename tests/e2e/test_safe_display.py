@@ -88,10 +88,12 @@ def test_uploaded_file_name_shows_as_text(hostile):
     with pg.expect_response(lambda r: "/_stcore/upload_file" in r.url):
         pg.locator('input[type="file"]').set_input_files(
             files=[{"name": EVIL_FILE, "mimeType": "text/plain", "buffer": "第一章 总则\n内容".encode()}])
+    pg.get_by_role("button", name="读取文件并识别信息").click()      # the proposal names the file
+    pg.get_by_role("button", name="确认添加到文库").wait_for(state="visible")
     pg.locator('input[aria-label="编号"]').fill("Bad/Id")
     pg.locator('input[aria-label="标题"]').fill("**标题**<img src=x onerror=alert('t2')>")
-    pg.get_by_role("button", name="添加到文库").click()
-    pg.get_by_text("添加失败，文库未作任何改动").wait_for(state="visible")
+    pg.get_by_role("button", name="确认添加到文库").click()
+    pg.get_by_text("无法添加该规划，文库未作任何改动").wait_for(state="visible")
     _idle(pg)
     _inert(pg, alerts)
     chip = pg.locator('[data-testid="stFileChipName"]')       # long names are shortened, with a tooltip
