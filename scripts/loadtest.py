@@ -221,7 +221,7 @@ async def _adder(browser, base: str, upload: Upload, start: asyncio.Event, added
         await page.get_by_role("tab", name="添加规划").click()
         # the form is submitted only once the file has reached the server
         async with page.expect_response(lambda r: "/_stcore/upload_file" in r.url, timeout=120_000):
-            await page.locator('input[type="file"]').set_input_files(
+            await page.locator('input[type="file"]:not([multiple])').set_input_files(
                 files=[{"name": upload.file_name, "mimeType": "text/plain", "buffer": upload.data}])
         t0 = time.perf_counter()
         # the file is read first; its metadata proposal is corrected and confirmed

@@ -86,7 +86,7 @@ def test_uploaded_file_name_shows_as_text(hostile):
     _open(pg, base, "library", '[data-testid="stExpander"]')
     pg.get_by_role("tab", name="添加规划").click()
     with pg.expect_response(lambda r: "/_stcore/upload_file" in r.url):
-        pg.locator('input[type="file"]').set_input_files(
+        pg.locator('input[type="file"]:not([multiple])').set_input_files(
             files=[{"name": EVIL_FILE, "mimeType": "text/plain", "buffer": "第一章 总则\n内容".encode()}])
     pg.get_by_role("button", name="读取文件并识别信息").click()      # the proposal names the file
     pg.get_by_role("button", name="确认添加到文库").wait_for(state="visible")
