@@ -87,8 +87,11 @@ def chunk_records(plans: list[Plan]) -> list[dict]:
             for p in plans for ch in p.chunks]
 
 
-def fingerprint(records: list[dict], model: str, extra_models: list[str] = ()) -> str:
-    """Hash of everything the index content depends on: chunks, models, dictionary, tokenizer, settings."""
+def fingerprint(records: list[dict], model: str) -> str:
+    """Hash of everything the index content depends on: chunks, the primary model and the
+    configured extra models, dictionary, tokenizer, settings. Every reader that asks "is the index
+    current?" (the build, the app) compares against this one value."""
+    extra_models = extra_models_for(model)
     h = hashlib.sha256()
     file_hash = lambda p: hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else ""
     settings = [INDEX_FORMAT, model, list(extra_models), config.HEADING_BOOST, config.LEAD_BOOST, config.BM25_B, config.BM25_K1,
@@ -159,7 +162,7 @@ def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Pat
     t0 = time.perf_counter()
     records = chunk_records(plans)
     extras = extra_models_for(model)
-    fp = fingerprint(records, model, extras)
+    fp = fingerprint(records, model)
 
     def up_to_date() -> dict | None:
         old = read_meta(index_dir)

@@ -366,6 +366,13 @@ def test_missing_index_is_built_on_start(private_env, monkeypatch):
     assert any(m.startswith('<div class="rs-text">') for m in _markdown(at))
 
 
+def test_a_current_index_opens_without_a_rebuild(app):
+    # The app and the build agree on what "current" means: a page on an up-to-date index shows no
+    # build status box (and takes no corpus lock that would queue the other sessions).
+    at = _page(app, "compare")
+    assert not at.status, [s.label for s in at.status]
+
+
 def test_sessions_do_not_share_state(app_env, monkeypatch):
     first = _start(app_env, monkeypatch)
     second = _start(app_env, monkeypatch)
