@@ -120,7 +120,8 @@ def main(argv=None) -> int:
 
 def evaluate_alignment(engine: SearchEngine) -> None:
     """Review verdicts and precedents against every labelled plan pair in scripts/alignment/
-    (fujian-jinjiang.json is the calibration pair; any other pair was not used for tuning)."""
+    (calibration pairs: fujian-jinjiang, fujian-ezhou; held out: hainan-xiamen, and fujian-xiamen,
+    which was scored once before the present verdict rule was calibrated)."""
     sys.path.insert(0, str(ROOT / "scripts" / "alignment"))
     import score as alignment
     from corpus.loader import load_corpus

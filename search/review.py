@@ -3,7 +3,8 @@
 Every provincial measure and 专栏 item is read action by action (its clauses, search/align.py):
 each action's best counterpart among the city plan's passages is scored on meaning, shared
 wording (Smith-Waterman) and outline, and counts as carried above config.ALIGN_SAME_ACTION. The
-verdict follows the share of the measure's actions carried (covered / partial / missing), with
+verdict follows the share of the measure's actions carried and how near its closest counterpart
+comes (covered / partial / missing), with
 evidence: the city passage carrying most of it (citation, shared wording marked) or, for a
 missing measure, the closest passage considered and why it was not enough. Then every
 provincial 十四五 indicator beside the city's, and the city's own measures with no provincial
@@ -67,12 +68,14 @@ def resolve_parent(plans: dict[str, Plan], plan_id: str, against: str | None) ->
                      f"(the parent plan of {plan_id} ({missing}) is not in the corpus; add it or pass --against)")
 
 
-def verdict(carried_share: float) -> str:
-    """covered / partial / missing from the (length-weighted) share of a measure's actions carried:
-    covered from config.REVIEW_COVERED, partial when any action is carried."""
+def verdict(carried_share: float, best_action: float) -> str:
+    """covered / partial / missing from the (length-weighted) share of a measure's actions carried
+    and its best action score: covered from config.REVIEW_COVERED; missing only when no action comes
+    near a counterpart (best below config.REVIEW_MISSING_BELOW); partial in between, including a
+    measure none of whose actions is carried but whose closest counterpart is too near to rule out."""
     if carried_share >= config.REVIEW_COVERED:
         return "covered"
-    return "partial" if carried_share > 0 else "missing"
+    return "missing" if best_action < config.REVIEW_MISSING_BELOW else "partial"
 
 
 def _rows(engine: SearchEngine, plan_id: str, kinds: tuple[str, ...]) -> list[int]:
@@ -121,8 +124,8 @@ def _measure(engine: SearchEngine, row: int, parent: PlanClauses, child: PlanCla
             by_row[match_row] = by_row.get(match_row, 0.0) + m.score * _weight(clause.text) * (1 + carried)
     total = sum(_weight(a["text"]) for a in actions)
     share = sum(_weight(a["text"]) for a in actions if a["carried"]) / max(1, total)
-    status = verdict(share)
     best = max((a["score"] for a in actions), default=0.0)
+    status = verdict(share, best)
     ranked = sorted(by_row, key=lambda i: -by_row[i])[:top]
     matches = [passage_hit(engine, i, by_row[i] / max(1, total)).to_dict() for i in ranked]
     evidence = None
@@ -153,8 +156,12 @@ def _evidence(parent_text: str, hit: dict, pairs) -> dict:
 def _reason(status: str, actions: list[dict], share: float) -> str:
     """Why the verdict: how many actions are carried, or why the closest passage was not enough."""
     n, carried = len(actions), sum(a["carried"] for a in actions)
-    if status != "missing":
+    if status != "missing" and carried:
         return f"{carried}/{n} 项举措在下级规划中有对应表述（按字数计 {share:.0%}）"
+    if status != "missing":
+        best = max(actions, key=lambda a: a["score"])
+        return (f"没有一项举措达到认定阈值 {config.ALIGN_SAME_ACTION:.2f}，但最相近的表述“{best['match_text'][:40]}”"
+                f"（综合 {best['score']:.2f}）接近阈值，不能认定为未涉及，请人工核对")
     best = max(actions, key=lambda a: a["score"], default=None)
     if best is None or not best["match_text"]:
         return "下级规划中没有可比对的段落"

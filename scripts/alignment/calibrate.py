@@ -1,16 +1,17 @@
-"""Calibrate the alignment weights and review thresholds on a labelled pair (dev pair only).
+"""Calibrate the alignment weights and review thresholds on labelled pairs (calibration pairs only).
 
-Usage: python scripts/alignment/calibrate.py [fujian-jinjiang.json]
+Usage: python scripts/alignment/calibrate.py [fujian-jinjiang.json fujian-ezhou.json ...] [--grid]
 
-For each weight setting of a small grid (meaning, wording, terms, outline), runs the review once
-and reads every provincial action's score; then sweeps
-  ALIGN_SAME_ACTION  the clause score from which an action counts as carried: the value with the
-                     best action-level accuracy (labelled carried = grade 2) among those where the
-                     review meets its measure-level targets (covered / missing right ≥ 85 %,
-                     carried measures found ≥ 80 %) with the widest margin;
-  REVIEW_COVERED     the carried share for "covered": best agreement with the labelled share of
-                     actions carried (a measure with at least half of its actions carried is covered).
-Prints the best setting per weight row and the overall best; config.py is edited by hand.
+Runs the review once per pair (with --grid: once per weight setting of a small grid of meaning,
+wording, terms and outline weights) and reads every provincial action's score; then sweeps
+  ALIGN_SAME_ACTION     the clause score from which an action counts as carried,
+  REVIEW_COVERED        the carried share for "covered",
+  REVIEW_MISSING_BELOW  the best-action score below which a measure is "missing" (else "partial"),
+keeping the settings where every pair meets covered right and missing right ≥ TARGET and carried
+measures found ≥ FOUND, and among them the one with the most decisive verdicts that are right
+(covered for carried measures, missing for the others; share per pair, summed over pairs): a
+review that says "partial" for everything would meet the precision targets and help nobody.
+Prints the best settings; config.py is edited by hand.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from score import _locate, gold_class, load_labels, plan_lines  # noqa: E402
 
 WEIGHTS = [(m, w, t, o) for m, w, t, o in itertools.product((0.5, 1.0), (0.25, 0.5, 1.0), (0.0, 0.5, 1.0),
                                                             (0.0, 0.3))]
-THRESHOLDS = np.round(np.arange(0.25, 0.66, 0.01), 2)
+THRESHOLDS = np.round(np.arange(0.25, 0.56, 0.01), 2)
 COVERED = np.round(np.arange(0.2, 0.81, 0.05), 2)
 
 
@@ -57,60 +58,79 @@ def units_of(result, labels: dict) -> list[dict]:
              "placed": u["placed"]} for u in out.values()]
 
 
-def figures(units: list[dict], same: float, covered: float) -> dict:
-    verdicts = []
+TARGET, FOUND = 0.9, 0.9       # a margin above the issue's 85 % / 80 %: the held-out pair is other text
+
+
+def verdicts(units: list[dict], same: float, covered: float, missing_below: float) -> list[str]:
+    """The review's verdict rule (search/review.verdict) applied to recorded action scores."""
+    out = []
     for u in units:
         share = float(u["weights"][u["scores"] >= same].sum() / max(1.0, u["weights"].sum()))
-        verdicts.append("covered" if share >= covered else "partial" if share > 0 else "missing")
-    pairs = list(zip((u["gold"] for u in units), verdicts))
+        best = float(u["scores"].max()) if len(u["scores"]) else 0.0
+        out.append("covered" if share >= covered else "missing" if best < missing_below else "partial")
+    return out
+
+
+def figures(units: list[dict], same: float, covered: float, missing_below: float) -> dict:
+    pairs = list(zip((u["gold"] for u in units), verdicts(units, same, covered, missing_below)))
     n_cov = sum(v == "covered" for _, v in pairs)
     n_mis = sum(v == "missing" for _, v in pairs)
     n_car = sum(g == "carried" for g, _ in pairs)
-    cov_right = sum(g == "carried" and v == "covered" for g, v in pairs) / n_cov if n_cov else 1.0
-    mis_right = sum(g != "carried" and v == "missing" for g, v in pairs) / n_mis if n_mis else 0.0
-    found = sum(g == "carried" and v != "missing" for g, v in pairs) / max(1, n_car)
-    placed = [p for u in units for p in u["placed"]]
-    acc = float(np.mean([y == (s >= same) for y, s in placed])) if placed else 0.0
-    gold3 = ["covered" if u["gold_share"] >= 0.5 else "partial" if u["gold_share"] > 0 else "missing"
-             for u in units]
-    agree = float(np.mean([g == v for g, v in zip(gold3, verdicts)]))
-    return {"covered_right": cov_right, "missing_right": mis_right, "carried_found": found,
-            "action_accuracy": acc, "verdict_agreement": agree, "missing_n": n_mis}
+    cov_ok = sum(g == "carried" and v == "covered" for g, v in pairs)
+    mis_ok = sum(g != "carried" and v == "missing" for g, v in pairs)
+    return {"covered_right": cov_ok / n_cov if n_cov else 1.0, "missing_right": mis_ok / n_mis if n_mis else 1.0,
+            "carried_found": sum(g == "carried" and v != "missing" for g, v in pairs) / max(1, n_car),
+            "decisive_right": (cov_ok + mis_ok) / max(1, len(pairs)), "covered_n": n_cov, "missing_n": n_mis}
 
 
-def sweep(units: list[dict]) -> tuple[float, float, dict]:
-    """Best (ALIGN_SAME_ACTION, REVIEW_COVERED, figures) for one weight setting."""
+def sweep(unit_sets: list[list[dict]]) -> tuple[tuple[float, float, float], list[dict]] | None:
+    """Best (ALIGN_SAME_ACTION, REVIEW_COVERED, REVIEW_MISSING_BELOW) and per-pair figures, or None
+    when no setting meets the targets on every pair."""
     best = None
     for same in THRESHOLDS:
-        f = figures(units, same, 0.5)
-        margin = min(f["covered_right"] - 0.85, f["missing_right"] - 0.85, f["carried_found"] - 0.80)
-        key = (margin >= 0, f["action_accuracy"] if margin >= 0 else margin)
-        if best is None or key > best[0]:
-            best = (key, same)
-    same = best[1]
-    cov = max(COVERED, key=lambda c: figures(units, same, c)["verdict_agreement"])
-    return same, float(cov), figures(units, same, cov)
+        for covered in COVERED:
+            for missing_below in THRESHOLDS[THRESHOLDS <= same]:
+                figs = [figures(units, same, covered, missing_below) for units in unit_sets]
+                if not all(f["covered_right"] >= TARGET and f["missing_right"] >= TARGET
+                           and f["carried_found"] >= FOUND for f in figs):
+                    continue
+                key = sum(f["decisive_right"] for f in figs)
+                if best is None or key > best[0]:
+                    best = (key, (float(same), float(covered), float(missing_below)), figs)
+    return best[1:] if best else None
 
 
 def main(argv=None) -> int:
+    import argparse
     from corpus.loader import load_corpus
     from search.engine import SearchEngine
     from search.review import review
-    path = Path(argv[0]) if argv else HERE / "fujian-jinjiang.json"
-    labels = load_labels(path)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("labels", nargs="*", type=Path,
+                    default=[HERE / "fujian-jinjiang.json", HERE / "fujian-ezhou.json"])
+    ap.add_argument("--grid", action="store_true", help="also search the alignment weights")
+    args = ap.parse_args(argv)
+    label_sets = [load_labels(p) for p in args.labels]
     engine = SearchEngine.load()
     plans = {p.id: p for p in load_corpus()}
+    current = (config.ALIGN_W_MEANING, config.ALIGN_W_WORDING, config.ALIGN_W_TERMS, config.ALIGN_W_OUTLINE)
     results = []
-    for w in WEIGHTS:
+    for w in WEIGHTS if args.grid else [current]:
         config.ALIGN_W_MEANING, config.ALIGN_W_WORDING, config.ALIGN_W_TERMS, config.ALIGN_W_OUTLINE = w
-        units = units_of(review(engine, plans, labels["child"], labels["parent"]), labels)
-        same, cov, f = sweep(units)
-        results.append((w, same, cov, f))
-        print(w, same, cov, {k: round(v, 3) for k, v in f.items()}, flush=True)
-    ok = [r for r in results if min(r[3]["covered_right"], r[3]["missing_right"]) >= 0.85
-          and r[3]["carried_found"] >= 0.8]
-    best = max(ok or results, key=lambda r: (r[3]["action_accuracy"], r[3]["verdict_agreement"]))
-    print("best (meaning, wording, terms, outline), ALIGN_SAME_ACTION, REVIEW_COVERED:", best)
+        unit_sets = [units_of(review(engine, plans, lab["child"], lab["parent"]), lab) for lab in label_sets]
+        found = sweep(unit_sets)
+        print(w, found, flush=True)
+        if found:
+            results.append((sum(f["decisive_right"] for f in found[1]), w, *found))
+    if not results:
+        print("no setting meets the targets on every pair")
+        return 1
+    best = max(results, key=lambda r: r[0])
+    print("best (meaning, wording, terms, outline), (ALIGN_SAME_ACTION, REVIEW_COVERED, REVIEW_MISSING_BELOW):",
+          best[1], best[2])
+    for lab, f in zip(label_sets, best[3]):
+        print(f"  {lab['parent']} → {lab['child']}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                                            for k, v in f.items()))
     return 0
 
 
