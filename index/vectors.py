@@ -218,3 +218,17 @@ def embed_texts(texts: list[str], encoder, cache: EmbeddingCache, batch: int = 6
     if not keys:
         return np.zeros((0, 0), dtype=np.float32), 0
     return np.stack([cache.get(k) for k in keys]).astype(np.float32), len(missing)
+
+
+def cached_vectors(texts: list[str], cache: EmbeddingCache) -> tuple[np.ndarray, int] | None:
+    """Vectors for texts from the cache alone, embedding nothing: rows of texts not cached yet are
+    zero (cosine 0: they rank last until embedded); returns (matrix, n_missing), or None when the
+    cache holds none of the texts (nothing to serve, and the dimension is unknown)."""
+    found = [cache.get(text_key(t)) for t in texts]
+    dim = next((len(v) for v in found if v is not None), None)
+    if dim is None:
+        return None
+    zero = np.zeros(dim, dtype=np.float32)
+    missing = sum(v is None for v in found)
+    return np.stack([zero if v is None else v for v in found]).astype(np.float32), missing
+

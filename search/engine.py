@@ -80,6 +80,10 @@ class SearchEngine:
         self.similarity_leg = (self.models.index(config.SIMILARITY_EMBED_MODEL)
                                if config.SIMILARITY_EMBED_MODEL in self.models else 0)
         self.vectors = self._legs[self.similarity_leg][1]
+        # Chunks a deferred build left without primary-model vectors (all-zero windows, see
+        # build_index): the first leg casts its vote for them at the rank the second leg gives.
+        self.pending = ~np.maximum.reduceat(np.abs(windows).max(axis=1), self._window_starts).astype(bool) \
+            if len(windows) and len(self._legs) > 1 and meta.get("pending_windows") else None
         self.keyword = keyword
         self._encoders = {0: encoder} if encoder is not None else {}
         self._encoder_lock = threading.Lock()
@@ -307,13 +311,21 @@ class SearchEngine:
 
     def _fuse(self, kw: list[tuple[int, float]], sems: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
         """Weighted reciprocal-rank fusion of the keyword ranking and one semantic ranking per
-        embedding model (the primary one weighs RRF_SEMANTIC_WEIGHT, extras RRF_EXTRA_WEIGHT)."""
+        embedding model (the primary one weighs RRF_SEMANTIC_WEIGHT, extras RRF_EXTRA_WEIGHT).
+        A chunk still pending its primary-model vectors gets the primary vote at its rank in the
+        second model's ranking, so new text is not ranked down for what it does not have yet."""
         k = config.RRF_K
         fused: dict[int, float] = {}
         weights = [config.RRF_KEYWORD_WEIGHT, config.RRF_SEMANTIC_WEIGHT] + [config.RRF_EXTRA_WEIGHT] * (len(sems) - 1)
-        for weight, ranking in zip(weights, [kw, *sems]):
+        rankings = [kw, *sems]
+        if self.pending is not None and len(sems) > 1:
+            rankings[1] = [(i, s) for i, s in sems[0] if not self.pending[i]]
+            weights.append(config.RRF_SEMANTIC_WEIGHT)
+            rankings.append([(i, s) if self.pending[i] else (-1, s) for i, s in sems[1]])
+        for weight, ranking in zip(weights, rankings):
             for rank, (i, _) in enumerate(ranking):
-                fused[i] = fused.get(i, 0.0) + weight / (k + rank + 1)
+                if i >= 0:
+                    fused[i] = fused.get(i, 0.0) + weight / (k + rank + 1)
         return sorted(fused.items(), key=lambda x: -x[1])
 
     def hit(self, i: int, score: float, highlight_terms=()) -> Hit:

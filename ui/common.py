@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -180,7 +182,9 @@ class Context:
     def index_caption(self) -> str:
         """Sidebar line naming the index version: when it was built, with which model."""
         built = str(self.engine.meta.get("built", "")).replace("T", " ")[:16]
-        return f"索引：{built} 构建 · 版本 {self.index_fp[:8]} · 模型 {self.engine.meta.get('model', '')}"
+        line = f"索引：{built} 构建 · 版本 {self.index_fp[:8]} · 模型 {self.engine.meta.get('model', '')}"
+        pending = self.engine.meta.get("pending_windows", 0)
+        return line + (f" · 新增内容的 e5 语义向量后台补全中（{pending} 段）" if pending else "")
 
     @property
     def comparer(self) -> Comparer:
@@ -208,9 +212,46 @@ class Context:
         return next((c for c in plan.chunks if c.chunk_id == chunk_id), None)
 
 
-def rebuild_index(p: Paths, plans: list[Plan], log: Callable[[str], None]) -> dict:
-    """Incremental index build (embedding cache reused) for the given plans."""
-    return build_index(plans, p.index_dir, p.cache_dir, model=config.EMBED_MODEL, log=log)
+def rebuild_index(p: Paths, plans: list[Plan], log: Callable[[str], None], defer_embedding: bool = False) -> dict:
+    """Incremental index build (embedding cache reused) for the given plans; defer_embedding: new
+    text gets its primary-model (e5) vectors later, from complete_embedding (see build_index)."""
+    return build_index(plans, p.index_dir, p.cache_dir, model=config.EMBED_MODEL, log=log,
+                       defer_embedding=defer_embedding)
+
+
+class EmbeddingJobs:
+    """Background `python -m index build` processes that embed what a deferred build left and swap
+    the complete index in (one per index; the build lock serialises it with other builds)."""
+
+    RETRY_S = 60   # a job that exited is started again only after this long (a failing one must not loop)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._jobs: dict[str, tuple[subprocess.Popen, float]] = {}
+
+    def start(self, p: Paths) -> bool:
+        """Start the job for p's index unless one runs (or exited moments ago); True when started."""
+        key = str(p.index_dir)
+        with self._lock:
+            job = self._jobs.get(key)
+            if job and (job[0].poll() is None or time.monotonic() - job[1] < self.RETRY_S):
+                return False
+            env = dict(os.environ, RENSHE_CORPUS_DIR=str(p.corpus_dir), RENSHE_INDEX_DIR=str(p.index_dir),
+                       RENSHE_EMBED_CACHE=str(p.cache_dir))
+            p.index_dir.parent.mkdir(parents=True, exist_ok=True)
+            with open(p.index_dir.parent / f".{p.index_dir.name}.embedding.log", "ab") as out:
+                # niced: searches keep the cores first while it embeds
+                proc = subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "index", "build"],
+                                        cwd=config.ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+            self._jobs[key] = (proc, time.monotonic())
+            return True
+
+
+@st.cache_resource(show_spinner=False)
+def embedding_jobs() -> EmbeddingJobs:
+    """The server process's background embedding jobs."""
+    return EmbeddingJobs()
 
 
 def status_logger(status, progress) -> Callable[[str], None]:
@@ -260,6 +301,8 @@ def get_context() -> Context:
     if meta is None:
         st.error("无法构建检索索引，请检查语料目录与磁盘空间后刷新页面。")
         st.stop()
+    if meta.get("pending_windows"):   # a deferred build: finish it in the background (again, after a restart)
+        embedding_jobs().start(p)
     fp = meta["fingerprint"]
     with st.spinner("正在加载检索引擎…"):
         engine = _load_engine(str(version), str(p.cache_dir), str(p.corpus_dir), fp)

@@ -93,14 +93,19 @@ def _report_view(report) -> None:
 
 
 def _reindex(status, bar) -> bool:
-    """Rebuild the index after an addition; False (with a message) when it failed."""
+    """Rebuild the index after an addition, the slow e5 embedding of the new text deferred to a
+    background job; False (with a message) when it failed."""
     try:
         plans = load_corpus(ctx.paths.corpus_dir)
-        common.rebuild_index(ctx.paths, plans, common.status_logger(status, bar))
+        built = common.rebuild_index(ctx.paths, plans, common.status_logger(status, bar), defer_embedding=True)
     except Exception as exc:  # the plans are in the corpus; the index is rebuilt on next load
         status.update(label="规划已加入，但索引更新失败", state="error")
         st.error(f"索引更新失败：{common.esc(exc)}。刷新页面时将自动重试。")
         return False
+    if built.get("pending_windows"):
+        common.embedding_jobs().start(ctx.paths)
+        status.write(f"新内容已可按关键词和 USE 语义检索；其 {built['pending_windows']} 段的 e5 语义向量正在后台补全，"
+                     "完成后自动生效。")
     return True
 
 
