@@ -18,17 +18,25 @@ import numpy as np
 import config
 from corpus.model import Plan
 from index import tokenize as tokenize_module
+from index.ann import build_ann, write_ann
 from index.keyword import write_index
 from index.vectors import EmbeddingCache, embed_texts, get_encoder, text_key, write_shipped_cache
 
-INDEX_FORMAT = 5  # bump when tokenization or the on-disk layout changes (5: extra embedding models)
-META, CHUNKS, VECTORS, KEYWORD = "meta.json", "chunks.json", "vectors.npy", "keyword"
+# Bump when tokenization or the on-disk layout changes (5: extra embedding models; 6: float16
+# vectors and an ANN index per model from config.ANN_MIN_WINDOWS windows).
+INDEX_FORMAT = 6
+META, CHUNKS, KEYWORD = "meta.json", "chunks.json", "keyword"
 VECTOR_OWNER = "vector_owner.npy"
 
 
-def extra_vectors_file(k: int) -> str:
-    """File of the k-th extra embedding model's window vectors (same rows as VECTORS)."""
-    return f"vectors-{k + 1}.npy"
+def vectors_file(leg: int) -> str:
+    """File of an embedding model's window vectors (leg 0: the primary model; all have the same rows)."""
+    return "vectors.npy" if leg == 0 else f"vectors-{leg}.npy"
+
+
+def ann_file(leg: int) -> str:
+    """File of an embedding model's ANN index (present when meta.json says "ann")."""
+    return "ann.faiss" if leg == 0 else f"ann-{leg}.faiss"
 
 
 def extra_models_for(model: str) -> list[str]:
@@ -92,7 +100,8 @@ def fingerprint(records: list[dict], model: str, extra_models: list[str] = ()) -
     h = hashlib.sha256()
     file_hash = lambda p: hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else ""
     settings = [INDEX_FORMAT, model, list(extra_models), config.HEADING_BOOST, config.LEAD_BOOST, config.BM25_B, config.BM25_K1,
-                config.EMBED_TEXT_CHARS, config.EMBED_WINDOW_SENTENCES,
+                config.EMBED_TEXT_CHARS, config.EMBED_WINDOW_SENTENCES, config.ANN_MIN_WINDOWS,
+                config.ANN_LISTS_PER_SQRT,
                 file_hash(Path(config.USERDICT_PATH)), file_hash(Path(tokenize_module.__file__))]
     h.update(json.dumps(settings).encode())
     for rec in records:
@@ -196,22 +205,27 @@ def _build(plans: list[Plan], records: list[dict], fp: str, index_dir: Path, cac
         n = write_index(tmp / KEYWORD, (_keyword_doc(r) for r in records))
         log(f"keyword index: {n} chunks (whoosh postings + BM25F weight matrix)")
         encoder = encoder or get_encoder(model)
-        cache = open_cache(encoder, cache_dir)
         texts, owner = window_texts(plans)
-        vecs, embedded = embed_texts(texts, encoder, cache, batch=config.EMBED_BATCH,
-                                     progress=lambda i, k: log(f"embedding {i}/{k}"))
+        ann = len(texts) >= config.ANN_MIN_WINDOWS
+        dtype = np.float16 if ann else np.float32
+        vecs, embedded = embed_texts(texts, encoder, open_cache(encoder, cache_dir), batch=config.EMBED_BATCH,
+                                     progress=lambda i, k: log(f"embedding {i}/{k}"), dtype=dtype)
         log(f"vectors: {len(records)} chunks in {len(texts)} windows, {embedded} newly embedded, "
             f"{len(texts) - embedded} cached")
-        np.save(tmp / VECTORS, vecs, allow_pickle=False)
+        dim = int(vecs.shape[1]) if len(vecs) else 0
         np.save(tmp / VECTOR_OWNER, np.asarray(owner, dtype=np.int32), allow_pickle=False)
+        _write_vectors(tmp, 0, vecs, ann, log)
+        del vecs   # one model's matrix in memory at a time
         for k, extra in enumerate(extras):   # further semantic rankings fused with the first
             extra_encoder = get_encoder(extra)
-            more, n = embed_texts(texts, extra_encoder, open_cache(extra_encoder, cache_dir), batch=config.EMBED_BATCH)
+            more, n = embed_texts(texts, extra_encoder, open_cache(extra_encoder, cache_dir),
+                                  batch=config.EMBED_BATCH, dtype=dtype)
             log(f"vectors of {extra}: {n} newly embedded, {len(texts) - n} cached")
-            np.save(tmp / extra_vectors_file(k), more, allow_pickle=False)
+            _write_vectors(tmp, k + 1, more, ann, log)
+            del more
         (tmp / CHUNKS).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
         meta = {"format": INDEX_FORMAT, "fingerprint": fp, "model": model, "chunks": len(records),
-                "extra_models": extras, "plans": [p.id for p in plans], "dim": int(vecs.shape[1]) if len(vecs) else 0,
+                "extra_models": extras, "plans": [p.id for p in plans], "dim": dim, "ann": ann,
                 "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
         (tmp / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         swap_in(tmp, index_dir)
@@ -221,6 +235,17 @@ def _build(plans: list[Plan], records: list[dict], fp: str, index_dir: Path, cac
     seconds = time.perf_counter() - t0
     log(f"index built in {seconds:.1f}s → {index_dir}")
     return dict(meta, skipped=False, embedded=embedded, seconds=seconds)
+
+
+def _write_vectors(folder: Path, leg: int, vecs: np.ndarray, ann: bool, log) -> None:
+    """Save one model's window vectors and, at scale, their ANN index."""
+    np.save(folder / vectors_file(leg), vecs, allow_pickle=False)
+    if ann:
+        t = time.perf_counter()
+        index = build_ann(vecs)
+        write_ann(index, folder / ann_file(leg))
+        log(f"ANN index of model {leg}: {index.nlist} lists over {len(vecs)} windows "
+            f"in {time.perf_counter() - t:.1f}s")
 
 
 def _keyword_doc(rec: dict) -> dict:

@@ -206,8 +206,9 @@ def write_shipped_cache(folder: Path, model: str, keys: list[str], vectors: np.n
 
 
 def embed_texts(texts: list[str], encoder, cache: EmbeddingCache, batch: int = 64,
-                progress=None) -> tuple[np.ndarray, int]:
-    """Vectors for texts, embedding only those missing from the cache; returns (matrix, n_embedded)."""
+                progress=None, dtype=np.float32) -> tuple[np.ndarray, int]:
+    """Vectors for texts, embedding only those missing from the cache; returns (matrix of dtype,
+    n_embedded). The matrix is filled in place: no float32 copy of it is held beside it."""
     keys = [text_key(t) for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts) if cache.get(k) is None}.items())
     for i in range(0, len(missing), batch):
@@ -216,5 +217,8 @@ def embed_texts(texts: list[str], encoder, cache: EmbeddingCache, batch: int = 6
         if progress:
             progress(min(i + batch, len(missing)), len(missing))
     if not keys:
-        return np.zeros((0, 0), dtype=np.float32), 0
-    return np.stack([cache.get(k) for k in keys]).astype(np.float32), len(missing)
+        return np.zeros((0, 0), dtype=dtype), 0
+    out = np.empty((len(keys), len(cache.get(keys[0]))), dtype=dtype)
+    for i, key in enumerate(keys):
+        out[i] = cache.get(key)
+    return out, len(missing)
