@@ -61,7 +61,8 @@ class SearchResult:
 
 
 class SearchEngine:
-    """Holds the chunk table, the vector matrix, the keyword index and the query encoder."""
+    """Holds the chunk table, one SemanticLeg (window vectors) per embedding model, the keyword index
+    and the query encoders."""
 
     def __init__(self, index_dir: Path, meta: dict, records: list[dict], legs: list[SemanticLeg],
                  keyword: KeywordIndex, encoder=None):
@@ -75,10 +76,10 @@ class SearchEngine:
         # (config.SIMILARITY_EMBED_MODEL) when the index has it, else the primary model's:
         # thresholds on cosines are calibrated on them.
         self.models = [meta["model"], *meta.get("extra_models", [])]
-        self._legs = legs
+        self.legs = legs
         self.similarity_leg = (self.models.index(config.SIMILARITY_EMBED_MODEL)
                                if config.SIMILARITY_EMBED_MODEL in self.models else 0)
-        self.vectors = self._legs[self.similarity_leg].chunks
+        self.vectors = self.legs[self.similarity_leg].chunks
         self.keyword = keyword
         self._encoders = {0: encoder} if encoder is not None else {}
         self._encoder_lock = threading.Lock()
@@ -188,7 +189,7 @@ class SearchEngine:
         pq = parse_query(query, self.doc_share)
         concepts = theme_terms(pq.text)
         return QueryAnalysis(pq, concepts, self.term_idf(concepts),
-                             lambda: tuple(self.query_vector(pq, leg) for leg in range(len(self._legs))))
+                             lambda: tuple(self.query_vector(pq, leg) for leg in range(len(self.legs))))
 
     # ---------- search ----------
     def search(self, query: str | QueryAnalysis, mode: str = "hybrid", top: int = 10, plans=None,
@@ -216,7 +217,7 @@ class SearchEngine:
                 top_docs = [i for i, _ in ranked[:config.FEEDBACK_DOCS]]
                 sems = []
                 for leg, q in enumerate(qvecs):
-                    fb = q + config.FEEDBACK_WEIGHT * self._legs[leg].chunks[top_docs].mean(axis=0, dtype=np.float32)
+                    fb = q + config.FEEDBACK_WEIGHT * self.legs[leg].chunks[top_docs].mean(axis=0, dtype=np.float32)
                     sems.append(self._semantic_vec(fb / np.linalg.norm(fb), allowed, pool, leg))
                 ranked = self._fuse(kw, sems)
             ranked = self._favour_coverage(ranked, qa)
@@ -291,7 +292,7 @@ class SearchEngine:
     def _semantic_vec(self, q: np.ndarray, allowed, pool, leg: int = 0) -> list[tuple[int, float]]:
         """Chunks ranked by cosine with a (unit) query vector of a model: a chunk scores as its
         best window."""
-        return self._legs[leg].rank(q, allowed, pool)
+        return self.legs[leg].rank(q, allowed, pool)
 
     def _favour_coverage(self, ranked: list[tuple[int, float]], qa: QueryAnalysis) -> list[tuple[int, float]]:
         """Scale fused scores by how much of the query's content each passage holds, so a passage

