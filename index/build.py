@@ -18,17 +18,25 @@ import numpy as np
 import config
 from corpus.model import Plan
 from index import tokenize as tokenize_module
+from index.ann import build_ann, write_ann
 from index.keyword import write_index
-from index.vectors import EmbeddingCache, cached_vectors, embed_texts, get_encoder, text_key, write_shipped_cache
+from index.vectors import EmbeddingCache, cached_vectors, embed_into_cache, embed_texts, get_encoder, text_key, write_shipped_cache
 
-INDEX_FORMAT = 5  # bump when tokenization or the on-disk layout changes (5: extra embedding models)
-META, CHUNKS, VECTORS, KEYWORD = "meta.json", "chunks.json", "vectors.npy", "keyword"
+# Bump when tokenization or the on-disk layout changes (5: extra embedding models; 6: float16
+# vectors and an ANN index per model from config.ANN_MIN_WINDOWS windows).
+INDEX_FORMAT = 6
+META, CHUNKS, KEYWORD = "meta.json", "chunks.json", "keyword"
 VECTOR_OWNER = "vector_owner.npy"
 
 
-def extra_vectors_file(k: int) -> str:
-    """File of the k-th extra embedding model's window vectors (same rows as VECTORS)."""
-    return f"vectors-{k + 1}.npy"
+def vectors_file(leg: int) -> str:
+    """File of an embedding model's window vectors (leg 0: the primary model; all have the same rows)."""
+    return "vectors.npy" if leg == 0 else f"vectors-{leg}.npy"
+
+
+def ann_file(leg: int) -> str:
+    """File of an embedding model's ANN index (present when meta.json says "ann")."""
+    return "ann.faiss" if leg == 0 else f"ann-{leg}.faiss"
 
 
 def extra_models_for(model: str) -> list[str]:
@@ -95,7 +103,8 @@ def fingerprint(records: list[dict], model: str) -> str:
     h = hashlib.sha256()
     file_hash = lambda p: hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else ""
     settings = [INDEX_FORMAT, model, list(extra_models), config.HEADING_BOOST, config.LEAD_BOOST, config.BM25_B, config.BM25_K1,
-                config.EMBED_TEXT_CHARS, config.EMBED_WINDOW_SENTENCES,
+                config.EMBED_TEXT_CHARS, config.EMBED_WINDOW_SENTENCES, config.ANN_MIN_WINDOWS,
+                config.ANN_LISTS_PER_SQRT,
                 file_hash(Path(config.USERDICT_PATH)), file_hash(Path(tokenize_module.__file__))]
     h.update(json.dumps(settings).encode())
     for rec in records:
@@ -198,8 +207,8 @@ def embed_missing(texts: list[str], encoders: dict, caches: dict, skip: list[str
     for name, enc in encoders.items():
         if name in skip:
             continue
-        _, n = embed_texts(texts, enc, caches[name], batch=config.EMBED_BATCH,
-                           progress=lambda i, k: log(f"embedding {i}/{k}"))
+        n = embed_into_cache(texts, enc, caches[name], batch=config.EMBED_BATCH,
+                             progress=lambda i, k: log(f"embedding {i}/{k}"))
         if n:
             log(f"{name}: {n} new windows embedded")
         total += n
@@ -224,26 +233,31 @@ def _build(plans: list[Plan], records: list[dict], fp: str, index_dir: Path, enc
         log(f"building index of {len(records)} chunks from {len(plans)} plans into {tmp.name}")
         n = write_index(tmp / KEYWORD, (_keyword_doc(r) for r in records))
         log(f"keyword index: {n} chunks (whoosh postings + BM25F weight matrix)")
+        ann = len(texts) >= config.ANN_MIN_WINDOWS
+        dtype = np.float16 if ann else np.float32
         cache = caches[model]
-        served = cached_vectors(texts, cache) if defer_embedding else None
+        served = cached_vectors(texts, cache, dtype) if defer_embedding else None
         if served is None:   # not deferred, or nothing of this corpus embedded yet: embed now
             vecs, embedded = embed_texts(texts, encoders[model], cache, batch=config.EMBED_BATCH,
-                                         progress=lambda i, k: log(f"embedding {i}/{k}"))
+                                         progress=lambda i, k: log(f"embedding {i}/{k}"), dtype=dtype)
             pending = 0
         else:
             (vecs, pending), embedded = served, 0
         log(f"vectors: {len(records)} chunks in {len(texts)} windows, {embedded} newly embedded, "
             f"{pending} left for a later build")
-        np.save(tmp / VECTORS, vecs, allow_pickle=False)
+        dim = int(vecs.shape[1]) if len(vecs) else 0
         np.save(tmp / VECTOR_OWNER, np.asarray(owner, dtype=np.int32), allow_pickle=False)
+        _write_vectors(tmp, 0, vecs, ann, log)
+        del vecs   # one model's matrix in memory at a time
         for k, extra in enumerate(extras):   # further semantic rankings fused with the first
-            more, n = embed_texts(texts, encoders[extra], caches[extra], batch=config.EMBED_BATCH)
+            more, n = embed_texts(texts, encoders[extra], caches[extra], batch=config.EMBED_BATCH, dtype=dtype)
             log(f"vectors of {extra}: {n} newly embedded, {len(texts) - n} cached")
             embedded += n
-            np.save(tmp / extra_vectors_file(k), more, allow_pickle=False)
+            _write_vectors(tmp, k + 1, more, ann, log)
+            del more
         (tmp / CHUNKS).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
         meta = {"format": INDEX_FORMAT, "fingerprint": fp, "model": model, "chunks": len(records),
-                "extra_models": extras, "plans": [p.id for p in plans], "dim": int(vecs.shape[1]) if len(vecs) else 0,
+                "extra_models": extras, "plans": [p.id for p in plans], "dim": dim, "ann": ann,
                 "pending_windows": pending, "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
         (tmp / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         swap_in(tmp, index_dir)
@@ -253,6 +267,17 @@ def _build(plans: list[Plan], records: list[dict], fp: str, index_dir: Path, enc
     seconds = time.perf_counter() - t0
     log(f"index built in {seconds:.1f}s → {index_dir}")
     return dict(meta, skipped=False, embedded=embedded, seconds=seconds)
+
+
+def _write_vectors(folder: Path, leg: int, vecs: np.ndarray, ann: bool, log) -> None:
+    """Save one model's window vectors and, at scale, their ANN index."""
+    np.save(folder / vectors_file(leg), vecs, allow_pickle=False)
+    if ann:
+        t = time.perf_counter()
+        index = build_ann(vecs)
+        write_ann(index, folder / ann_file(leg))
+        log(f"ANN index of model {leg}: {index.nlist} lists over {len(vecs)} windows "
+            f"in {time.perf_counter() - t:.1f}s")
 
 
 def _keyword_doc(rec: dict) -> dict:

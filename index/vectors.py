@@ -205,30 +205,41 @@ def write_shipped_cache(folder: Path, model: str, keys: list[str], vectors: np.n
     return target
 
 
-def embed_texts(texts: list[str], encoder, cache: EmbeddingCache, batch: int = 64,
-                progress=None) -> tuple[np.ndarray, int]:
-    """Vectors for texts, embedding only those missing from the cache; returns (matrix, n_embedded)."""
-    keys = [text_key(t) for t in texts]
-    missing = sorted({k: t for k, t in zip(keys, texts) if cache.get(k) is None}.items())
+def embed_into_cache(texts: list[str], encoder, cache: EmbeddingCache, batch: int = 64, progress=None) -> int:
+    """Embed the texts missing from the cache into it (nothing is assembled); returns how many."""
+    missing = sorted({k: t for k, t in ((text_key(t), t) for t in texts) if cache.get(k) is None}.items())
     for i in range(0, len(missing), batch):
         part = missing[i:i + batch]
         cache.add([k for k, _ in part], encoder.encode([t for _, t in part]))
         if progress:
             progress(min(i + batch, len(missing)), len(missing))
+    return len(missing)
+
+
+def embed_texts(texts: list[str], encoder, cache: EmbeddingCache, batch: int = 64,
+                progress=None, dtype=np.float32) -> tuple[np.ndarray, int]:
+    """Vectors for texts, embedding only those missing from the cache; returns (matrix of dtype,
+    n_embedded). The matrix is filled in place: no float32 copy of it is held beside it."""
+    embedded = embed_into_cache(texts, encoder, cache, batch, progress)
+    keys = [text_key(t) for t in texts]
     if not keys:
-        return np.zeros((0, 0), dtype=np.float32), 0
-    return np.stack([cache.get(k) for k in keys]).astype(np.float32), len(missing)
+        return np.zeros((0, 0), dtype=dtype), 0
+    out = np.empty((len(keys), len(cache.get(keys[0]))), dtype=dtype)
+    for i, key in enumerate(keys):
+        out[i] = cache.get(key)
+    return out, embedded
 
 
-def cached_vectors(texts: list[str], cache: EmbeddingCache) -> tuple[np.ndarray, int] | None:
+def cached_vectors(texts: list[str], cache: EmbeddingCache, dtype=np.float32) -> tuple[np.ndarray, int] | None:
     """Vectors for texts from the cache alone, embedding nothing: rows of texts not cached yet are
-    zero (cosine 0: they rank last until embedded); returns (matrix, n_missing), or None when the
-    cache holds none of the texts (nothing to serve, and the dimension is unknown)."""
+    zero (cosine 0: they rank last until embedded); returns (matrix of dtype, n_missing), or None
+    when the cache holds none of the texts (nothing to serve, and the dimension is unknown)."""
     found = [cache.get(text_key(t)) for t in texts]
     dim = next((len(v) for v in found if v is not None), None)
     if dim is None:
         return None
-    zero = np.zeros(dim, dtype=np.float32)
-    missing = sum(v is None for v in found)
-    return np.stack([zero if v is None else v for v in found]).astype(np.float32), missing
-
+    out = np.zeros((len(texts), dim), dtype=dtype)
+    for i, v in enumerate(found):
+        if v is not None:
+            out[i] = v
+    return out, sum(v is None for v in found)

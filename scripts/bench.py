@@ -2,12 +2,15 @@
 
 Usage: python scripts/bench.py [--rounds 5] [--scale 100] [--no-scale]
 Reports warm-query medians per mode, a full review and warm precedents medians, full build time
-(e5 vectors from the committed cache), the primary model's passages/s (what a build from an empty
+(e5 vectors from the committed cache), every embedding model's passages/s (what a build from an empty
 embedding cache pays per passage), no-change rebuild time, seconds to add a plan never embedded
 before from a published .pdf / .docx (index update included, e5 deferred; target ≤ 10 s) and of the
 build that completes its e5 vectors, and for the corpus
-replicated --scale times: build time, first-time (cold) hybrid median, keyword/semantic/hybrid
-warm medians and peak RSS (ru_maxrss). With Chromium installed it also runs the app under load
+replicated --scale times (each copy's vectors perturbed, see copy_vectors): build time and peak RSS
+(in a child process), what a first build from an empty embedding cache would take, first-time (cold)
+hybrid median, keyword/semantic/hybrid warm medians, recall@20 of each model's vector search against
+exact float32 search (unfiltered, and with a filter the ANN applies as a predicate and one searched
+exactly), and the serving process's peak RSS (ru_maxrss). With Chromium installed it also runs the app under load
 (--load-sessions concurrent browser sessions searching and comparing while one adds a plan) and
 reports median and 95th-percentile latency per action (--no-load skips it).
 """
@@ -17,6 +20,8 @@ import argparse
 import copy
 import dataclasses
 import json
+import math
+import multiprocessing
 import resource
 import shutil
 import statistics
@@ -33,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 import config  # noqa: E402
 from corpus.loader import load_corpus  # noqa: E402
 from corpus.model import Plan  # noqa: E402
-from index.build import build_index, window_texts  # noqa: E402
+from index import build as build_module  # noqa: E402
+from index.build import build_index, read_meta, vectors_file, window_texts  # noqa: E402
 from scripts import loadtest  # noqa: E402
 from search.engine import MODES, SearchEngine  # noqa: E402
 
@@ -88,6 +94,76 @@ def replicate(plans: list[Plan], times: int) -> list[Plan]:
             info = dataclasses.replace(p.info, id=pid, parent="")
             chunks = [dataclasses.replace(c, chunk_id=f"{c.chunk_id}_{k}", plan_id=pid) for c in p.chunks]
             out.append(Plan(info=info, chapters=copy.deepcopy(p.chapters), chunks=chunks, indicators=[]))
+    return out
+
+
+# The copies of the corpus are distinct plans to vector search: copy k >= 1 of a window has its
+# vector perturbed to this cosine with the original (seeded by k), as the same measure reworded by
+# another region. Exact duplicates would let any index find "the" best passage in one of its copies.
+COPY_COSINE = 0.97
+
+
+def copy_vectors(base: np.ndarray, k: int) -> np.ndarray:
+    """Unit float32 vectors of copy k of the corpus's windows (k = 0: the originals)."""
+    base = np.asarray(base, dtype=np.float32)
+    if k == 0:
+        return base
+    sigma = math.sqrt((1 / COPY_COSINE ** 2 - 1) / base.shape[1])
+    v = base + np.random.default_rng(k).standard_normal(base.shape, dtype=np.float32) * sigma
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _build_scale(scale: int, small_index: Path, index_dir: Path, cache_dir: Path) -> None:
+    """Build the replicated corpus with copy_vectors in place of each copy's cached vectors (the
+    embedding models are called in leg order, so the k-th call is leg k)."""
+    meta = read_meta(small_index)
+    bases = [np.load(small_index / vectors_file(leg)) for leg in range(1 + len(meta["extra_models"]))]
+    real = build_module.embed_texts
+
+    def embed(texts, *args, **kwargs):
+        vecs, n = real(texts, *args, **kwargs)
+        base = bases.pop(0)
+        for k in range(len(vecs) // len(base)):
+            vecs[k * len(base):(k + 1) * len(base)] = copy_vectors(base, k)
+        return vecs, n
+
+    build_module.embed_texts = embed
+    build_index(replicate(load_corpus(), scale), index_dir, cache_dir, log=lambda m: None)
+
+
+def build_scale(scale: int, small_index: Path, index_dir: Path, cache_dir: Path) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of the scale build, run in a child process (a server does not build)."""
+    t = time.perf_counter()
+    proc = multiprocessing.get_context("spawn").Process(target=_build_scale,
+                                                        args=(scale, small_index, index_dir, cache_dir))
+    proc.start()
+    proc.join()
+    if proc.exitcode:
+        raise RuntimeError(f"scale build failed (exit code {proc.exitcode})")
+    return time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def vector_recall(big: SearchEngine, small: SearchEngine, qs: list[str], k: int = 20) -> dict:
+    """Mean recall@k of each model's vector search on the replicated corpus against exact float32
+    search over the same vectors (a hit counts when its exact score reaches the k-th best): over
+    all chunks, with a level filter (the ANN's predicate) and with one plan (an exact scan)."""
+    copies = len(big.records) // len(small.records)
+    level = np.array([r["level"] for r in big.records]) == "province"
+    one_plan = np.array([r["plan_id"] for r in big.records]) == big.records[0]["plan_id"]
+    out = {}
+    for leg, model in enumerate(big.models):
+        q = np.stack([big.query_vector(big.analyse(text).parsed, leg) for text in qs])
+        base, starts = small.legs[leg].windows, small.legs[leg].starts
+        exact = np.concatenate([np.maximum.reduceat(copy_vectors(base, c) @ q.T, starts, axis=0)
+                                for c in range(copies)])
+        for name, allowed in (("all", None), ("level=province", level), ("one plan", one_plan)):
+            scores = exact if allowed is None else np.where(allowed[:, None], exact, -np.inf)
+            recalls = []
+            for j in range(len(qs)):
+                kth = np.partition(scores[:, j], -k)[-k]
+                found = big.legs[leg].rank(q[j], allowed, k)
+                recalls.append(sum(scores[row, j] >= kth - 1e-6 for row, _ in found) / k)
+            out[f"{model} {name}"] = round(statistics.mean(recalls), 3)
     return out
 
 
@@ -239,25 +315,32 @@ def main(argv=None) -> int:
         assert res["skipped"]
         engine = SearchEngine.load(index_dir, cache_dir)
         sample = window_texts(load_corpus())[0][::40]
-        t = time.perf_counter()
-        engine.encoder.encode(sample)   # what a build from an empty embedding cache pays per passage
-        report["embed_passages_per_s"] = round(len(sample) / (time.perf_counter() - t), 1)
+        passages_per_s = {}
+        for leg, model in enumerate(engine.models):   # what a build from an empty embedding cache pays per passage
+            encoder = engine.leg_encoder(leg)
+            t = time.perf_counter()
+            encoder.encode(sample)
+            passages_per_s[model] = len(sample) / (time.perf_counter() - t)
+        report["embed_passages_per_s"] = {m: round(v, 1) for m, v in passages_per_s.items()}
         for mode in MODES:
             report[f"{mode}_ms"] = round(median_ms(engine, mode, qs, args.rounds), 2)
         report.update(review_precedents_ms(engine, args.rounds))
         report.update(add_plan_seconds(tmp))
         print(json.dumps(report), flush=True)
         if not args.no_scale:
-            plans = replicate(load_corpus(), args.scale)
-            t = time.perf_counter()
-            build_index(plans, tmp / "scale", cache_dir, log=quiet)
-            report["scale_plans"] = len(plans)
-            report["scale_chunks"] = sum(len(p.chunks) for p in plans)
-            report["scale_build_s"] = round(time.perf_counter() - t, 1)
+            seconds, build_rss = build_scale(args.scale, index_dir, tmp / "scale", cache_dir)
             big = SearchEngine.load(tmp / "scale", cache_dir)
+            windows = len(big.legs[0].owner)
+            report.update(scale_plans=len(big.plan_ids), scale_chunks=len(big.records), scale_windows=windows,
+                          scale_ann=bool(big.meta["ann"]), scale_build_s=round(seconds, 1),
+                          scale_build_peak_rss_mb=round(build_rss))
+            # From an empty embedding cache every window is embedded by every model on top.
+            report["scale_first_build_estimate_h"] = round(
+                (seconds + sum(windows / v for v in passages_per_s.values())) / 3600, 1)
             report["scale_cold_hybrid_ms"] = round(cold_median_ms(big, COLD_QUERIES), 1)
             for mode in MODES:
                 report[f"scale_{mode}_ms"] = round(median_ms(big, mode, qs, max(1, args.rounds // 2)), 1)
+            report["scale_recall@20"] = vector_recall(big, engine, qs)
             report["peak_rss_mb"] = round(peak_rss_mb())
         if not args.no_load:
             report.update(load_latency(tmp, cache_dir, args.load_sessions, max(2, args.rounds // 2)))

