@@ -39,6 +39,12 @@ def ann_file(leg: int) -> str:
     return "ann.faiss" if leg == 0 else f"ann-{leg}.faiss"
 
 
+def chunk_vectors_file(leg: int) -> str:
+    """File of an embedding model's chunk vectors (each chunk's first window; beside the ANN index,
+    so that reading them does not page in every window)."""
+    return "chunk-vectors.npy" if leg == 0 else f"chunk-vectors-{leg}.npy"
+
+
 def extra_models_for(model: str) -> list[str]:
     """The configured extra embedding models, minus the primary one."""
     return [m for m in dict.fromkeys(config.EXTRA_EMBED_MODELS) if m != model]
@@ -246,14 +252,16 @@ def _build(plans: list[Plan], records: list[dict], fp: str, index_dir: Path, enc
         log(f"vectors: {len(records)} chunks in {len(texts)} windows, {embedded} newly embedded, "
             f"{pending} left for a later build")
         dim = int(vecs.shape[1]) if len(vecs) else 0
-        np.save(tmp / VECTOR_OWNER, np.asarray(owner, dtype=np.int32), allow_pickle=False)
-        _write_vectors(tmp, 0, vecs, ann, log)
+        owner = np.asarray(owner, dtype=np.int32)
+        np.save(tmp / VECTOR_OWNER, owner, allow_pickle=False)
+        firsts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if ann else None
+        _write_vectors(tmp, 0, vecs, firsts, log)
         del vecs   # one model's matrix in memory at a time
         for k, extra in enumerate(extras):   # further semantic rankings fused with the first
             more, n = embed_texts(texts, encoders[extra], caches[extra], batch=config.EMBED_BATCH, dtype=dtype)
             log(f"vectors of {extra}: {n} newly embedded, {len(texts) - n} cached")
             embedded += n
-            _write_vectors(tmp, k + 1, more, ann, log)
+            _write_vectors(tmp, k + 1, more, firsts, log)
             del more
         (tmp / CHUNKS).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
         meta = {"format": INDEX_FORMAT, "fingerprint": fp, "model": model, "chunks": len(records),
@@ -269,10 +277,12 @@ def _build(plans: list[Plan], records: list[dict], fp: str, index_dir: Path, enc
     return dict(meta, skipped=False, embedded=embedded, seconds=seconds)
 
 
-def _write_vectors(folder: Path, leg: int, vecs: np.ndarray, ann: bool, log) -> None:
-    """Save one model's window vectors and, at scale, their ANN index."""
+def _write_vectors(folder: Path, leg: int, vecs: np.ndarray, firsts: np.ndarray | None, log) -> None:
+    """Save one model's window vectors and, at scale (firsts: each chunk's first window row), their
+    chunk vectors and ANN index."""
     np.save(folder / vectors_file(leg), vecs, allow_pickle=False)
-    if ann:
+    if firsts is not None:
+        np.save(folder / chunk_vectors_file(leg), vecs[firsts], allow_pickle=False)
         t = time.perf_counter()
         index = build_ann(vecs)
         write_ann(index, folder / ann_file(leg))

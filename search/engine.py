@@ -14,7 +14,8 @@ import numpy as np
 import config
 from corpus.model import CHUNK_KINDS, PHASES
 from index.ann import load_ann
-from index.build import CHUNKS, INDEX_FORMAT, KEYWORD, META, VECTOR_OWNER, ann_file, build_index, read_meta, vectors_file
+from index.build import (CHUNKS, INDEX_FORMAT, KEYWORD, META, VECTOR_OWNER, ann_file, build_index,
+                         chunk_vectors_file, read_meta, vectors_file)
 from index.keyword import KeywordIndex
 from index.tokenize import normalize
 from index.vectors import get_encoder
@@ -140,12 +141,17 @@ class SearchEngine:
     @staticmethod
     def _open_leg(index_dir: Path, leg: int, owner: np.ndarray, ann: bool) -> SemanticLeg:
         """One model's window vectors: read whole (float32, exact search), or memory-mapped
-        (float16) beside their ANN index."""
+        (float16) with their chunk vectors and ANN index."""
         windows = np.load(index_dir / vectors_file(leg), allow_pickle=False, mmap_mode="r" if ann else None)
-        if len(windows) != len(owner):
-            raise ValueError(f"vectors of model {leg} disagree with the window table")
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        return SemanticLeg(windows, starts, owner, load_ann(index_dir / ann_file(leg)) if ann else None)
+        if not ann:
+            chunks, index = windows[starts], None
+        else:
+            chunks = np.load(index_dir / chunk_vectors_file(leg), allow_pickle=False, mmap_mode="r")
+            index = load_ann(index_dir / ann_file(leg))
+        if len(windows) != len(owner) or len(chunks) != len(starts):
+            raise ValueError(f"vectors of model {leg} disagree with the window table")
+        return SemanticLeg(windows, starts, owner, chunks, index)
 
     @property
     def encoder(self):

@@ -13,12 +13,13 @@ class SemanticLeg:
     window is scanned (float32); with one, the ANN answers unless a filter leaves at most
     ANN_EXACT_MAX_WINDOWS windows, which are then scanned exactly."""
 
-    def __init__(self, windows: np.ndarray, starts: np.ndarray, owner: np.ndarray, ann=None):
+    def __init__(self, windows: np.ndarray, starts: np.ndarray, owner: np.ndarray, chunks: np.ndarray,
+                 ann=None):
         self.windows = windows
         self.starts = starts
         self.owner = owner
+        self.chunks = chunks   # each chunk's own vector (its first window: heading + text)
         self.ann = ann
-        self.chunks = windows[starts]   # each chunk's own vector (its first window: heading + text)
 
     def rank(self, q: np.ndarray, allowed: np.ndarray | None, pool: int) -> list[tuple[int, float]]:
         """Up to pool (chunk row, cosine) pairs for a unit query vector, best first, among the

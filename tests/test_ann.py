@@ -57,6 +57,8 @@ def test_ann_index_is_built_per_model_and_memory_mapped(ann_engine):
         assert (ann_engine.index_dir / ann_file(k)).exists()
         assert leg.ann is not None and leg.ann.ntotal == len(leg.windows)
         assert isinstance(leg.windows, np.memmap) and leg.windows.dtype == np.float16
+        # chunk vectors are a file of their own: reading them does not page in every window
+        assert isinstance(leg.chunks, np.memmap) and np.array_equal(leg.chunks, leg.windows[leg.starts])
 
 
 @pytest.mark.parametrize("query", QUERIES)
