@@ -27,6 +27,7 @@ from index.vectors import EmbeddingCache, cached_vectors, embed_into_cache, embe
 INDEX_FORMAT = 6
 META, CHUNKS, KEYWORD = "meta.json", "chunks.json", "keyword"
 VECTOR_OWNER = "vector_owner.npy"
+PENDING = "pending_chunks.npy"   # chunk rows a deferred build left without primary-model vectors
 
 
 def vectors_file(leg: int) -> str:
@@ -248,13 +249,17 @@ def _build(plans: list[Plan], records: list[dict], fp: str, index_dir: Path, enc
                                          progress=lambda i, k: log(f"embedding {i}/{k}"), dtype=dtype)
             pending = 0
         else:
-            (vecs, pending), embedded = served, 0
+            (vecs, missing), embedded = served, 0
+            pending = int(missing.sum())
         log(f"vectors: {len(records)} chunks in {len(texts)} windows, {embedded} newly embedded, "
             f"{pending} left for a later build")
         dim = int(vecs.shape[1]) if len(vecs) else 0
         owner = np.asarray(owner, dtype=np.int32)
         np.save(tmp / VECTOR_OWNER, owner, allow_pickle=False)
-        firsts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if ann else None
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        if pending:   # a chunk is pending when none of its windows has a vector yet
+            np.save(tmp / PENDING, np.flatnonzero(np.minimum.reduceat(missing, starts)), allow_pickle=False)
+        firsts = starts if ann else None
         _write_vectors(tmp, 0, vecs, firsts, log)
         del vecs   # one model's matrix in memory at a time
         for k, extra in enumerate(extras):   # further semantic rankings fused with the first

@@ -230,10 +230,11 @@ def embed_texts(texts: list[str], encoder, cache: EmbeddingCache, batch: int = 6
     return out, embedded
 
 
-def cached_vectors(texts: list[str], cache: EmbeddingCache, dtype=np.float32) -> tuple[np.ndarray, int] | None:
+def cached_vectors(texts: list[str], cache: EmbeddingCache, dtype=np.float32) -> tuple[np.ndarray, np.ndarray] | None:
     """Vectors for texts from the cache alone, embedding nothing: rows of texts not cached yet are
-    zero (cosine 0: they rank last until embedded); returns (matrix of dtype, n_missing), or None
-    when the cache holds none of the texts (nothing to serve, and the dimension is unknown)."""
+    zero (cosine 0: they rank last until embedded); returns (matrix of dtype, boolean mask of the
+    missing rows), or None when the cache holds none of the texts (nothing to serve, and the
+    dimension is unknown)."""
     found = [cache.get(text_key(t)) for t in texts]
     dim = next((len(v) for v in found if v is not None), None)
     if dim is None:
@@ -242,4 +243,4 @@ def cached_vectors(texts: list[str], cache: EmbeddingCache, dtype=np.float32) ->
     for i, v in enumerate(found):
         if v is not None:
             out[i] = v
-    return out, sum(v is None for v in found)
+    return out, np.array([v is None for v in found], dtype=bool)

@@ -14,7 +14,7 @@ import numpy as np
 import config
 from corpus.model import CHUNK_KINDS, PHASES
 from index.ann import load_ann
-from index.build import (CHUNKS, INDEX_FORMAT, KEYWORD, META, VECTOR_OWNER, ann_file, build_index,
+from index.build import (CHUNKS, INDEX_FORMAT, KEYWORD, META, PENDING, VECTOR_OWNER, ann_file, build_index,
                          chunk_vectors_file, read_meta, vectors_file)
 from index.keyword import KeywordIndex
 from index.tokenize import normalize
@@ -66,7 +66,7 @@ class SearchEngine:
     and the query encoders."""
 
     def __init__(self, index_dir: Path, meta: dict, records: list[dict], legs: list[SemanticLeg],
-                 keyword: KeywordIndex, encoder=None):
+                 keyword: KeywordIndex, encoder=None, pending_rows: np.ndarray | None = None):
         self.index_dir = index_dir
         self.meta = meta
         self.records = records
@@ -81,12 +81,12 @@ class SearchEngine:
         self.similarity_leg = (self.models.index(config.SIMILARITY_EMBED_MODEL)
                                if config.SIMILARITY_EMBED_MODEL in self.models else 0)
         self.vectors = self.legs[self.similarity_leg].chunks
-        # Chunks a deferred build left without primary-model vectors (all-zero windows, see
-        # build_index): the first leg casts its vote for them at the rank the second leg gives.
+        # Chunks a deferred build left without primary-model vectors (see build_index): the first
+        # leg casts its vote for them at the rank the second leg gives.
         self.pending = None
-        if meta.get("pending_windows") and len(legs) > 1 and len(legs[0].windows):
-            first = legs[0]
-            self.pending = np.maximum.reduceat(np.abs(first.windows).max(axis=1), first.starts) == 0
+        if pending_rows is not None and len(pending_rows) and len(legs) > 1:
+            self.pending = np.zeros(len(records), dtype=bool)
+            self.pending[pending_rows] = True
         self.keyword = keyword
         self._encoders = {0: encoder} if encoder is not None else {}
         self._encoder_lock = threading.Lock()
@@ -136,7 +136,8 @@ class SearchEngine:
         if keyword.chunk_ids != [r["chunk_id"] for r in records]:
             keyword.close()
             raise ValueError("keyword index documents disagree with the chunk table")
-        return cls(index_dir, meta, records, legs, keyword, encoder)
+        pending = np.load(index_dir / PENDING, allow_pickle=False) if meta.get("pending_windows") else None
+        return cls(index_dir, meta, records, legs, keyword, encoder, pending)
 
     @staticmethod
     def _open_leg(index_dir: Path, leg: int, owner: np.ndarray, ann: bool) -> SemanticLeg:
