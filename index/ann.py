@@ -54,6 +54,19 @@ def build_ann(windows: np.ndarray) -> faiss.Index:
     return index
 
 
+def grow_ann(index: faiss.Index, windows: np.ndarray) -> faiss.Index:
+    """The index with the windows past its last one added (ids continue the rows; the lists keep
+    the centroids they were trained with)."""
+    for i in range(index.ntotal, len(windows), _BLOCK):
+        index.add(np.ascontiguousarray(windows[i:min(i + _BLOCK, len(windows))], dtype=np.float32))
+    return index
+
+
+def read_ann(path) -> faiss.Index:
+    """Read a saved ANN index into memory (to grow it)."""
+    return faiss.read_index(str(path))
+
+
 def write_ann(index: faiss.Index, path) -> None:
     """Save an ANN index."""
     faiss.write_index(index, str(path))

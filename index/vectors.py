@@ -230,13 +230,14 @@ def embed_texts(texts: list[str], encoder, cache: EmbeddingCache, batch: int = 6
     return out, embedded
 
 
-def cached_vectors(texts: list[str], cache: EmbeddingCache, dtype=np.float32) -> tuple[np.ndarray, np.ndarray] | None:
+def cached_vectors(texts: list[str], cache: EmbeddingCache, dtype=np.float32,
+                   dim: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """Vectors for texts from the cache alone, embedding nothing: rows of texts not cached yet are
     zero (cosine 0: they rank last until embedded); returns (matrix of dtype, boolean mask of the
-    missing rows), or None when the cache holds none of the texts (nothing to serve, and the
-    dimension is unknown)."""
+    missing rows), or None when the cache holds none of the texts and the dimension `dim` is not
+    given (nothing to serve, and the dimension is unknown)."""
     found = [cache.get(text_key(t)) for t in texts]
-    dim = next((len(v) for v in found if v is not None), None)
+    dim = next((len(v) for v in found if v is not None), dim)
     if dim is None:
         return None
     out = np.zeros((len(texts), dim), dtype=dtype)

@@ -134,7 +134,6 @@ class SearchEngine:
         keyword = KeywordIndex(index_dir / KEYWORD)
         # Keyword doc numbers are chunk-table rows (the build writes chunks in table order).
         if keyword.chunk_ids != [r["chunk_id"] for r in records]:
-            keyword.close()
             raise ValueError("keyword index documents disagree with the chunk table")
         pending = np.load(index_dir / PENDING, allow_pickle=False) if meta.get("pending_windows") else None
         return cls(index_dir, meta, records, legs, keyword, encoder, pending)
@@ -165,10 +164,6 @@ class SearchEngine:
             if leg not in self._encoders:
                 self._encoders[leg] = get_encoder(self.models[leg])
             return self._encoders[leg]
-
-    def close(self) -> None:
-        """Release whoosh searchers."""
-        self.keyword.close()
 
     def term_idf(self, terms: tuple[ThemeTerm, ...]) -> dict[str, float]:
         """IDF of each theme term over the chunks (a chunk counts when it holds the term in any form)."""

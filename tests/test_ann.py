@@ -30,8 +30,7 @@ def ann_engine():
         mp.setattr(config, "ANN_MIN_WINDOWS", 0)
         build_index(load_corpus(), index_dir, cache_dir, log=lambda m: None)
     eng = SearchEngine.load(index_dir, cache_dir)
-    yield eng
-    eng.close()
+    return eng
 
 
 def _ids(result) -> list[str]:

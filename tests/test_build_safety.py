@@ -112,7 +112,7 @@ def test_killed_builds_leave_previous_index_serving_and_next_build_completes(env
 
 def test_second_build_is_told_and_waiting_build_finds_index_done(env):
     index = Path(env["RENSHE_INDEX_DIR"])
-    first = _build(env)
+    first = _build(env, "--force")      # a full build holds the lock for seconds; reuse would be too quick
     _wait_for_line(first, "building index")
     refused = subprocess.run([sys.executable, "-m", "index", "build", "--wait", "0"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=BUILD_TIMEOUT)

@@ -14,7 +14,7 @@ from index.build import window_texts
 from index.vectors import E5Encoder, EmbeddingCache, UseEncoder, get_encoder, text_key, write_shipped_cache
 from search.engine import SearchEngine
 from corpus.loader import load_corpus
-from test_index_support import built_index, fresh_plans
+from test_index_support import built_index, engine, fresh_plans
 
 
 def test_userdict_keeps_policy_terms_whole():
@@ -110,13 +110,11 @@ def test_deferred_build_serves_new_text_at_once_and_the_next_build_completes_it(
     assert not engine.legs[0].windows[sorted(new_windows)].any()                 # no e5 vector yet
     hits = engine.search("零工驿站示范点", mode="hybrid", plans=[chunk.plan_id]).hits
     assert hits and hits[0].chunk_id == chunk.chunk_id
-    engine.close()
     assert build_index(plans, index_dir, cache_dir, defer_embedding=True, log=lambda m: None)["skipped"]
     full = build_index(plans, index_dir, cache_dir, log=lambda m: None)
     assert not full["skipped"] and full["pending_windows"] == 0 and full["embedded"] == len(new_windows)
     engine = SearchEngine.load(index_dir, cache_dir)
     assert np.allclose(np.linalg.norm(engine.legs[0].windows[sorted(new_windows)], axis=1), 1.0, atol=1e-3)
-    engine.close()
     assert build_index(plans, index_dir, cache_dir, log=lambda m: None)["skipped"]
 
 
@@ -236,3 +234,63 @@ def test_a_shipped_cache_never_serves_other_weights_or_other_texts(tmp_path):
     rw = EmbeddingCache(tmp_path / "rw", "model-a", shipped=(tmp_path / "shipped",))
     rw.add([text_key("x")], np.zeros((1, 3), np.float32))
     assert len(list((tmp_path / "shipped").rglob("*.npy"))) == 1
+
+
+def _same_index(a, b) -> None:
+    """Two built indexes hold the same chunks, window vectors and BM25F weights (columns matched by term)."""
+    ea, eb = SearchEngine.load(a), SearchEngine.load(b)
+    assert ea.records == eb.records
+    for la, lb in zip(ea.legs, eb.legs):
+        assert np.array_equal(la.windows, lb.windows) and np.array_equal(la.owner, lb.owner)
+    perm = [eb.keyword.vocab[t] for t in ea.keyword.vocab]
+    assert set(ea.keyword.vocab) <= set(eb.keyword.vocab)
+    assert abs(ea.keyword.matrix - eb.keyword.matrix[:, perm]).max() == 0
+    # terms only a removed plan had are left in the vocabulary without a single posting
+    assert eb.keyword.matrix.nnz == ea.keyword.matrix.nnz
+    for q in ("根治欠薪", "社保卡一卡通", "技工院校建设"):
+        assert [h.chunk_id for h in ea.search(q, top=10).hits] == [h.chunk_id for h in eb.search(q, top=10).hits]
+
+
+def test_adding_changing_and_removing_plans_reuses_the_rest_and_equals_a_full_build(tmp_path):
+    # Adding one plan to a large corpus must not analyse or embed the others again; the result must
+    # be the index a full build gives, bit for bit.
+    _, shared_cache = built_index()
+    cache_dir = tmp_path / "cache"
+    shutil.copytree(shared_cache, cache_dir)
+    plans, quiet = fresh_plans(), (lambda m: None)
+    inc = tmp_path / "inc"
+    build_index(plans[:4], inc, cache_dir, log=quiet)
+    first_build = inc.resolve()
+    added = build_index(plans, inc, cache_dir, log=quiet)
+    assert added["reused_plans"] == 4 and added["embedded"] == 0
+    build_index(plans, tmp_path / "full", cache_dir, log=quiet, force=True)
+    _same_index(tmp_path / "full", inc)
+    # the earlier build still serves what it served (whoosh files are shared, never rewritten)
+    old = SearchEngine.load(first_build)
+    assert old.plan_ids == [p.id for p in plans[:4]] and old.search("根治欠薪", top=3).hits
+
+    plans[1].chunks[5].text += "建设零工驿站示范点。"     # a plan in the middle changes
+    del plans[3]                                          # and another leaves the corpus
+    changed = build_index(plans, inc, cache_dir, log=quiet)
+    assert changed["reused_plans"] == 3 and changed["embedded"] >= 1
+    build_index(plans, tmp_path / "full2", cache_dir, log=quiet, force=True)
+    _same_index(tmp_path / "full2", inc)
+    hits = SearchEngine.load(inc).search("零工驿站示范点", plans=[plans[1].id], top=1).hits
+    assert hits[0].chunk_id == plans[1].chunks[5].chunk_id
+
+
+def test_keyword_weights_equal_whoosh_bm25f_scores():
+    # The BM25F matrix is computed from raw statistics; it must score as whoosh itself does.
+    from whoosh import index as windex
+    from whoosh import query as wq
+    from index.keyword import SEARCH_FIELDS, weighting
+    eng = engine()
+    ix = windex.open_dir(str(eng.index_dir / "keyword"))
+    with ix.searcher(weighting=weighting()) as s:
+        for q in ("根治欠薪", "社会保障卡", "技能人才"):
+            terms = {t: 1.0 for t in tokenize(q)}
+            expected = s.search(wq.Or([wq.Term(f, t) for t in terms for f in SEARCH_FIELDS]), limit=20)
+            want = {hit["chunk_id"]: hit.score for hit in expected}
+            got = dict((eng.keyword.chunk_ids[d], sc) for d, sc in eng.keyword.search_docs(terms, limit=20))
+            assert set(got) == set(want)
+            assert all(abs(got[c] - want[c]) <= 1e-4 * want[c] for c in want)
