@@ -10,7 +10,8 @@ replicated --scale times (each copy's vectors perturbed, see copy_vectors): buil
 (in a child process), what a first build from an empty embedding cache would take, first-time (cold)
 hybrid median, keyword/semantic/hybrid warm medians, recall@20 of each model's vector search against
 exact float32 search (unfiltered, and with a filter the ANN applies as a predicate and one searched
-exactly), and the serving process's peak RSS (ru_maxrss). With Chromium installed it also runs the app under load
+exactly), the serving process's peak RSS (ru_maxrss) and seconds to add one plan to the scaled
+index (incremental build in a child process). With Chromium installed it also runs the app under load
 (--load-sessions concurrent browser sessions searching and comparing while one adds a plan) and
 reports median and 95th-percentile latency per action (--no-load skips it).
 """
@@ -85,10 +86,11 @@ def cold_median_ms(engine: SearchEngine, qs: list[str]) -> float:
     return statistics.median(times)
 
 
-def replicate(plans: list[Plan], times: int) -> list[Plan]:
-    """The corpus copied `times` times under new plan and chunk ids (texts unchanged)."""
+def replicate(plans: list[Plan], times: int, first: int = 0) -> list[Plan]:
+    """The corpus copied `times` times under new plan and chunk ids (texts unchanged), copies
+    numbered from `first`."""
     out = []
-    for k in range(times):
+    for k in range(first, first + times):
         for p in plans:
             pid = f"{p.id}_{k}"
             info = dataclasses.replace(p.info, id=pid, parent="")
@@ -141,6 +143,29 @@ def build_scale(scale: int, small_index: Path, index_dir: Path, cache_dir: Path)
     if proc.exitcode:
         raise RuntimeError(f"scale build failed (exit code {proc.exitcode})")
     return time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _add_one_plan(scale: int, index_dir: Path, cache_dir: Path, queue) -> None:
+    meta = build_index(replicate(load_corpus(), scale) + replicate(load_corpus()[1:2], 1, first=scale),
+                       index_dir, cache_dir, log=lambda m: None)
+    queue.put(dict(reused_plans=meta["reused_plans"], embedded=meta["embedded"],
+                   ann_grown=0 < meta["ann_trained"] < sum(plan[3] for plan in meta["layout"])))
+
+
+def add_one_plan_at_scale(scale: int, index_dir: Path, cache_dir: Path) -> dict:
+    """Seconds to add one plan (a copy of a plan under a new id: new chunks to analyse, vectors
+    cached) to the scale index, in a child process as `corpus add` runs its build."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    t = time.perf_counter()
+    proc = ctx.Process(target=_add_one_plan, args=(scale, index_dir, cache_dir, queue))
+    proc.start()
+    meta = queue.get()
+    proc.join()
+    seconds = time.perf_counter() - t
+    if proc.exitcode:
+        raise RuntimeError(f"adding a plan at scale failed (exit code {proc.exitcode})")
+    return {"scale_add_plan_s": round(seconds, 1), **{f"scale_add_plan_{k}": v for k, v in meta.items()}}
 
 
 def vector_recall(big: SearchEngine, small: SearchEngine, qs: list[str], k: int = 20) -> dict:
@@ -342,6 +367,8 @@ def main(argv=None) -> int:
                 report[f"scale_{mode}_ms"] = round(median_ms(big, mode, qs, max(1, args.rounds // 2)), 1)
             report["scale_recall@20"] = vector_recall(big, engine, qs)
             report["peak_rss_mb"] = round(peak_rss_mb())
+            del big
+            report.update(add_one_plan_at_scale(args.scale, tmp / "scale", cache_dir))
         if not args.no_load:
             report.update(load_latency(tmp, cache_dir, args.load_sessions, max(2, args.rounds // 2)))
     print(json.dumps(report, indent=1))
