@@ -1,7 +1,7 @@
 """The one data model shared by every layer: plans, their outline, chunks and indicators."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Optional
 
 CHUNK_KINDS = ("measure", "column", "indicator", "text")
@@ -37,7 +37,14 @@ class Chunk:
     line_end: int
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The chunk as a JSON-able dict (field by field: dataclasses.asdict's deep copy costs
+        seconds over a national corpus)."""
+        out = {name: getattr(self, name) for name in _CHUNK_FIELDS}
+        out["heading_path"] = list(self.heading_path)
+        return out
+
+
+_CHUNK_FIELDS = tuple(f.name for f in fields(Chunk))
 
 
 @dataclass
@@ -89,6 +96,21 @@ class Plan:
     @property
     def id(self) -> str:
         return self.info.id
+
+    def to_dict(self) -> dict:
+        """The whole parsed plan as a JSON-able dict (the inverse of from_dict)."""
+        return {"info": asdict(self.info), "chapters": [asdict(c) for c in self.chapters],
+                "chunks": [c.to_dict() for c in self.chunks], "indicators": [asdict(i) for i in self.indicators],
+                "warnings": list(self.warnings)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Plan":
+        """A plan from to_dict's output."""
+        return cls(info=PlanInfo(**d["info"]),
+                   chapters=[Chapter(c["title"], c["line"], [Section(**s) for s in c["sections"]])
+                             for c in d["chapters"]],
+                   chunks=[Chunk(**c) for c in d["chunks"]],
+                   indicators=[Indicator(**i) for i in d["indicators"]], warnings=list(d["warnings"]))
 
     def outline(self) -> dict:
         """The plan's outline in the `corpus outline --json` shape."""

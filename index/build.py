@@ -119,16 +119,12 @@ def settings_digest(model: str) -> str:
 def plan_digests(records: list[dict]) -> list[tuple[str, str, int]]:
     """(plan id, hash of its chunk records, chunk count) of every plan, in chunk-table order."""
     out: list[tuple[str, str, int]] = []
-    h, current, n = None, None, 0
-    for rec in records:
-        if rec["plan_id"] != current:
-            if current is not None:
-                out.append((current, h.hexdigest(), n))
-            h, current, n = hashlib.sha256(), rec["plan_id"], 0
-        h.update(json.dumps(rec, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-        n += 1
-    if current is not None:
-        out.append((current, h.hexdigest(), n))
+    start = 0
+    for end in range(1, len(records) + 1):
+        if end == len(records) or records[end]["plan_id"] != records[start]["plan_id"]:
+            blob = json.dumps(records[start:end], ensure_ascii=False, sort_keys=True).encode("utf-8")
+            out.append((records[start]["plan_id"], hashlib.sha256(blob).hexdigest(), end - start))
+            start = end
     return out
 
 
