@@ -16,6 +16,9 @@ SYNONYMS_PATH = ROOT / "corpus" / "synonyms.txt"
 
 INDEX_DIR = Path(os.environ.get("RENSHE_INDEX_DIR", ROOT / "data" / "index"))
 EMBED_CACHE_DIR = Path(os.environ.get("RENSHE_EMBED_CACHE", ROOT / "data" / "embed_cache"))
+# Parsed plans keyed by parser source + manifest entry + plan text (a national corpus re-parsed
+# on every build costs seconds; content-addressed, so corpora may share it).
+PARSE_CACHE_DIR = Path(os.environ.get("RENSHE_PARSE_CACHE", ROOT / "data" / "parsed"))
 # Committed embedding cache of the shipped corpus (read-only; keyed by model weights + text hash),
 # so a fresh clone does not spend minutes embedding the five plans.
 SHIPPED_EMBED_CACHE = ROOT / "corpus" / "embed_cache"

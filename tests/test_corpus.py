@@ -153,6 +153,32 @@ def test_chunk_ids_are_unique_and_stable(plans):
     assert again == ids
 
 
+def test_cached_parses_equal_fresh_ones_and_follow_edits(tmp_path):
+    """A build parses a plan once: the saved parse is what the parser gives, a damaged entry is
+    parsed again, and an edited plan file is never served its old parse."""
+    import shutil
+    from corpus.loader import load_corpus
+    from corpus.manifest import read_manifest
+    from corpus.parser import parse_plan
+    corpus, cache = tmp_path / "corpus", tmp_path / "parsed"
+    shutil.copytree(config.CORPUS_DIR / "plans", corpus / "plans")
+    shutil.copy2(config.MANIFEST_PATH, corpus / "plans.toml")
+    fresh = [parse_plan(i, (corpus / "plans" / i.file).read_text(encoding="utf-8"))
+             for i in read_manifest(corpus / "plans.toml")]
+    assert load_corpus(corpus, cache) == fresh
+    entries = sorted(cache.glob("*.json"))
+    assert len(entries) == len(fresh)
+    assert load_corpus(corpus, cache) == fresh                       # served from the saved parses
+    entries[0].write_text('{"info": {', encoding="utf-8")            # a damaged entry
+    assert load_corpus(corpus, cache) == fresh
+    xiamen = corpus / "plans" / next(i.file for i in read_manifest(corpus / "plans.toml") if i.id == "xiamen")
+    xiamen.chmod(0o644)
+    xiamen.write_text(xiamen.read_text(encoding="utf-8").replace("欠薪", "拖欠工资"), encoding="utf-8")
+    edited = {p.id: p for p in load_corpus(corpus, cache)}["xiamen"]
+    assert any("拖欠工资" in c.text for c in edited.chunks)
+    assert not any("欠薪" in c.text for c in edited.chunks)
+
+
 def _cli(*args):
     return subprocess.run([sys.executable, "-m", "corpus", *args], capture_output=True, text=True,
                           cwd=config.ROOT, timeout=120)
