@@ -18,14 +18,15 @@ reports median and 95th-percentile latency per action (--no-load skips it).
 from __future__ import annotations
 
 import argparse
-import copy
 import dataclasses
 import json
 import math
 import multiprocessing
+import os
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 import config  # noqa: E402
 from corpus.loader import load_corpus  # noqa: E402
-from corpus.model import Plan  # noqa: E402
+from corpus.manifest import read_manifest, write_manifest  # noqa: E402
+from corpus.model import PlanInfo  # noqa: E402
 from index import build as build_module  # noqa: E402
 from index.build import build_index, read_meta, vectors_file, window_texts  # noqa: E402
 from scripts import loadtest  # noqa: E402
@@ -86,17 +88,22 @@ def cold_median_ms(engine: SearchEngine, qs: list[str]) -> float:
     return statistics.median(times)
 
 
-def replicate(plans: list[Plan], times: int, first: int = 0) -> list[Plan]:
-    """The corpus copied `times` times under new plan and chunk ids (texts unchanged), copies
-    numbered from `first`."""
-    out = []
-    for k in range(first, first + times):
-        for p in plans:
-            pid = f"{p.id}_{k}"
-            info = dataclasses.replace(p.info, id=pid, parent="")
-            chunks = [dataclasses.replace(c, chunk_id=f"{c.chunk_id}_{k}", plan_id=pid) for c in p.chunks]
-            out.append(Plan(info=info, chapters=copy.deepcopy(p.chapters), chunks=chunks, indicators=[]))
-    return out
+def scale_copies(times: int, first: int = 0) -> list[PlanInfo]:
+    """Manifest entries of the corpus copied `times` times under new plan ids (files unchanged),
+    copies numbered from `first`."""
+    return [dataclasses.replace(info, id=f"{info.id}_{k}", parent="", file=f"copy{k}/{info.file}")
+            for k in range(first, first + times) for info in read_manifest(config.CORPUS_DIR / "plans.toml")]
+
+
+def write_scale_corpus(entries: list[PlanInfo], folder: Path) -> Path:
+    """A corpus folder (manifest + plan files, hard links to the shipped ones) of the given copies."""
+    for info in entries:
+        target = folder / "plans" / info.file
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(config.PLANS_DIR / target.name, target)
+    write_manifest(folder / "plans.toml", entries)
+    return folder
 
 
 # The copies of the corpus are distinct plans to vector search: copy k >= 1 of a window has its
@@ -115,7 +122,7 @@ def copy_vectors(base: np.ndarray, k: int) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def _build_scale(scale: int, small_index: Path, index_dir: Path, cache_dir: Path) -> None:
+def _build_scale(corpus: Path, small_index: Path, index_dir: Path, cache_dir: Path) -> None:
     """Build the replicated corpus with copy_vectors in place of each copy's cached vectors (the
     embedding models are called in leg order, so the k-th call is leg k)."""
     meta = read_meta(small_index)
@@ -130,14 +137,14 @@ def _build_scale(scale: int, small_index: Path, index_dir: Path, cache_dir: Path
         return vecs, n
 
     build_module.embed_texts = embed
-    build_index(replicate(load_corpus(), scale), index_dir, cache_dir, log=lambda m: None)
+    build_index(load_corpus(corpus), index_dir, cache_dir, log=lambda m: None)
 
 
-def build_scale(scale: int, small_index: Path, index_dir: Path, cache_dir: Path) -> tuple[float, float]:
+def build_scale(corpus: Path, small_index: Path, index_dir: Path, cache_dir: Path) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of the scale build, run in a child process (a server does not build)."""
     t = time.perf_counter()
     proc = multiprocessing.get_context("spawn").Process(target=_build_scale,
-                                                        args=(scale, small_index, index_dir, cache_dir))
+                                                        args=(corpus, small_index, index_dir, cache_dir))
     proc.start()
     proc.join()
     if proc.exitcode:
@@ -145,27 +152,22 @@ def build_scale(scale: int, small_index: Path, index_dir: Path, cache_dir: Path)
     return time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def _add_one_plan(scale: int, index_dir: Path, cache_dir: Path, queue) -> None:
-    meta = build_index(replicate(load_corpus(), scale) + replicate(load_corpus()[1:2], 1, first=scale),
-                       index_dir, cache_dir, log=lambda m: None)
-    queue.put(dict(reused_plans=meta["reused_plans"], embedded=meta["embedded"],
-                   ann_grown=0 < meta["ann_trained"] < sum(plan[3] for plan in meta["layout"])))
-
-
-def add_one_plan_at_scale(scale: int, index_dir: Path, cache_dir: Path) -> dict:
-    """Seconds to add one plan (a copy of a plan under a new id: new chunks to analyse, vectors
-    cached) to the scale index, in a child process as `corpus add` runs its build."""
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
+def add_one_plan_at_scale(scale: int, corpus: Path, index_dir: Path, cache_dir: Path) -> dict:
+    """Seconds of `python -m index build` after one plan (a copy of a shipped plan under a new id:
+    new chunks to analyse, vectors cached) was added to the scale corpus: the whole command, from
+    parsing every plan of the manifest to the swapped-in index."""
+    write_scale_corpus(scale_copies(scale) + scale_copies(1, first=scale)[1:2], corpus)
+    env = dict(os.environ, RENSHE_CORPUS_DIR=str(corpus), RENSHE_INDEX_DIR=str(index_dir),
+               RENSHE_EMBED_CACHE=str(cache_dir))
     t = time.perf_counter()
-    proc = ctx.Process(target=_add_one_plan, args=(scale, index_dir, cache_dir, queue))
-    proc.start()
-    meta = queue.get()
-    proc.join()
+    done = subprocess.run([sys.executable, "-m", "index", "build"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
     seconds = time.perf_counter() - t
-    if proc.exitcode:
-        raise RuntimeError(f"adding a plan at scale failed (exit code {proc.exitcode})")
-    return {"scale_add_plan_s": round(seconds, 1), **{f"scale_add_plan_{k}": v for k, v in meta.items()}}
+    if done.returncode:
+        raise RuntimeError(f"adding a plan at scale failed: {done.stderr[-2000:]}")
+    meta = read_meta(index_dir)
+    return {"scale_add_plan_s": round(seconds, 1), "scale_add_plan_reused_plans": meta["reused_plans"],
+            "scale_add_plan_ann_grown": 0 < meta["ann_trained"] < sum(plan[3] for plan in meta["layout"])}
 
 
 def vector_recall(big: SearchEngine, small: SearchEngine, qs: list[str], k: int = 20) -> dict:
@@ -353,7 +355,8 @@ def main(argv=None) -> int:
         report.update(add_plan_seconds(tmp))
         print(json.dumps(report), flush=True)
         if not args.no_scale:
-            seconds, build_rss = build_scale(args.scale, index_dir, tmp / "scale", cache_dir)
+            corpus = write_scale_corpus(scale_copies(args.scale), tmp / "scale_corpus")
+            seconds, build_rss = build_scale(corpus, index_dir, tmp / "scale", cache_dir)
             big = SearchEngine.load(tmp / "scale", cache_dir)
             windows = len(big.legs[0].owner)
             report.update(scale_plans=len(big.plan_ids), scale_chunks=len(big.records), scale_windows=windows,
@@ -368,7 +371,7 @@ def main(argv=None) -> int:
             report["scale_recall@20"] = vector_recall(big, engine, qs)
             report["peak_rss_mb"] = round(peak_rss_mb())
             del big
-            report.update(add_one_plan_at_scale(args.scale, tmp / "scale", cache_dir))
+            report.update(add_one_plan_at_scale(args.scale, corpus, tmp / "scale", cache_dir))
         if not args.no_load:
             report.update(load_latency(tmp, cache_dir, args.load_sessions, max(2, args.rounds // 2)))
     print(json.dumps(report, indent=1))
