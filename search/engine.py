@@ -19,6 +19,7 @@ from index.build import (CHUNKS, INDEX_FORMAT, KEYWORD, META, PENDING, VECTOR_OW
 from index.keyword import KeywordIndex
 from index.tokenize import normalize
 from index.vectors import get_encoder
+from search.chunk_texts import ChunkTexts, match_text
 from search.coverage import ThemeTerm, theme_terms
 from search.highlight import highlight
 from search.query import ParsedQuery, QueryAnalysis, QueryError, parse_query
@@ -93,8 +94,7 @@ class SearchEngine:
         self._df: dict[tuple[str, ...], int] = {}
         self._query_vector = functools.lru_cache(maxsize=512)(self._encode_query)
         self.row = {r["chunk_id"]: i for i, r in enumerate(records)}
-        self.match_text = [normalize(" ".join(r["heading_path"]) + " " + r["text"]).replace(" ", "")
-                           for r in records]
+        self.match_text = ChunkTexts(match_text(r["heading_path"], r["text"]) for r in records)
         self.plan_ids = list(dict.fromkeys(r["plan_id"] for r in records))
         self.levels = sorted({r["level"] for r in records})
         self._columns = {f: np.array([r[f] for r in records], dtype=object)
@@ -181,8 +181,7 @@ class SearchEngine:
         if n is None:
             docs = self.keyword.docs_with(words)
             for w in (w for w in words if w not in self.keyword.vocab):
-                found = np.fromiter((w in t for t in self.match_text), bool, len(self.match_text))
-                docs = np.union1d(docs, np.flatnonzero(found))
+                docs = np.union1d(docs, self.match_text.rows_with(w))
             n = len(docs)
             self._df[words] = n   # a plain dict assignment is atomic; a race only recounts
         return n
@@ -260,10 +259,9 @@ class SearchEngine:
         for name, values in filters.items():
             mask &= np.isin(self._columns[name], values)
         for phrase in pq.phrases:
-            p = phrase.replace(" ", "")
-            mask &= np.fromiter((p in t for t in self.match_text), bool, len(self.match_text))
+            mask &= self.match_text.mask_with(phrase.replace(" ", ""))
         for word in pq.excludes:
-            mask &= np.fromiter((word not in t for t in self.match_text), bool, len(self.match_text))
+            mask &= ~self.match_text.mask_with(word)
         return mask
 
     def _keyword(self, pq, filters, allowed, pool) -> list[tuple[int, float]]:
