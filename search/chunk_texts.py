@@ -47,9 +47,11 @@ class ChunkTexts:
         """Rows (sorted, distinct) whose text contains word; every row for an empty word."""
         word = word.replace(SEPARATOR, "")
         if not word:
-            return np.arange(len(self))
+            return np.arange(len(self), dtype=np.int32)
         at = np.fromiter((m.start() for m in re.finditer(re.escape(word), self._joined)), np.int64)
-        return np.unique(np.searchsorted(self._starts, at, side="right") - 1)
+        rows = np.unique(np.searchsorted(self._starts, at, side="right") - 1).astype(np.int32)
+        rows.flags.writeable = False   # callers may share it (memoised)
+        return rows
 
     def mask_with(self, word: str) -> np.ndarray:
         """Boolean mask of the rows whose text contains word."""
