@@ -107,7 +107,7 @@ class Plan:
     def from_dict(cls, d: dict) -> "Plan":
         """A plan from to_dict's output."""
         return cls(info=PlanInfo(**d["info"]),
-                   chapters=[Chapter(c["title"], c["line"], [Section(**s) for s in c["sections"]])
+                   chapters=[Chapter(**{**c, "sections": [Section(**s) for s in c["sections"]]})
                              for c in d["chapters"]],
                    chunks=[Chunk(**c) for c in d["chunks"]],
                    indicators=[Indicator(**i) for i in d["indicators"]], warnings=list(d["warnings"]))

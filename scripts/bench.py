@@ -92,7 +92,7 @@ def scale_copies(times: int, first: int = 0) -> list[PlanInfo]:
     """Manifest entries of the corpus copied `times` times under new plan ids (files unchanged),
     copies numbered from `first`."""
     return [dataclasses.replace(info, id=f"{info.id}_{k}", parent="", file=f"copy{k}/{info.file}")
-            for k in range(first, first + times) for info in read_manifest(config.CORPUS_DIR / "plans.toml")]
+            for k in range(first, first + times) for info in read_manifest(config.MANIFEST_PATH)]
 
 
 def write_scale_corpus(entries: list[PlanInfo], folder: Path) -> Path:

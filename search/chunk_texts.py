@@ -19,7 +19,7 @@ SEPARATOR = "\x00"   # between chunk texts; removed from texts and words, so no 
 
 def match_text(heading_path: list[str], text: str) -> str:
     """A chunk's searchable text: heading path and text, normalised, spaces removed."""
-    return normalize(" ".join(heading_path) + " " + text).replace(" ", "").replace(SEPARATOR, "")
+    return normalize(" ".join(heading_path) + " " + text).replace(" ", "")
 
 
 class ChunkTexts:
@@ -52,9 +52,3 @@ class ChunkTexts:
         rows = np.unique(np.searchsorted(self._starts, at, side="right") - 1).astype(np.int32)
         rows.flags.writeable = False   # callers may share it (memoised)
         return rows
-
-    def mask_with(self, word: str) -> np.ndarray:
-        """Boolean mask of the rows whose text contains word."""
-        mask = np.zeros(len(self), dtype=bool)
-        mask[self.rows_with(word)] = True
-        return mask

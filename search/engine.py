@@ -96,7 +96,8 @@ class SearchEngine:
         self.row = {r["chunk_id"]: i for i, r in enumerate(records)}
         self.match_text = ChunkTexts(match_text(r["heading_path"], r["text"]) for r in records)
         # Rows of the words scanned in the text, memoised per word: a word recurs in the forms of
-        # several concepts and in doc_share; a scan of a national corpus costs tens of ms.
+        # several concepts and in doc_share, and the side-by-side view filters the same phrases
+        # once per plan; a scan of a national corpus costs tens of ms.
         self._rows_with = functools.lru_cache(maxsize=256)(self.match_text.rows_with)
         self.plan_ids = list(dict.fromkeys(r["plan_id"] for r in records))
         self.levels = sorted({r["level"] for r in records})
@@ -262,9 +263,15 @@ class SearchEngine:
         for name, values in filters.items():
             mask &= np.isin(self._columns[name], values)
         for phrase in pq.phrases:
-            mask &= self.match_text.mask_with(phrase.replace(" ", ""))
+            mask &= self._mask_with(phrase.replace(" ", ""))
         for word in pq.excludes:
-            mask &= ~self.match_text.mask_with(word)
+            mask &= ~self._mask_with(word)
+        return mask
+
+    def _mask_with(self, word: str) -> np.ndarray:
+        """Boolean mask of the chunks whose text contains word."""
+        mask = np.zeros(len(self.records), dtype=bool)
+        mask[self._rows_with(word)] = True
         return mask
 
     def _keyword(self, pq, filters, allowed, pool) -> list[tuple[int, float]]:

@@ -209,7 +209,6 @@ def test_document_frequency_of_index_terms_and_of_other_words():
     assert round(eng.doc_share("根治欠薪") * n) == sum("根治欠薪" in t for t in eng.match_text) > 0
 
 
-
 def test_a_phrase_never_matches_across_two_passages():
     # the chunks' texts are scanned as one joined string: a phrase made of the end of one passage
     # and the start of the next must not be found, while each passage's own wording is
@@ -221,6 +220,7 @@ def test_a_phrase_never_matches_across_two_passages():
     assert not eng.search(f'"{straddle}"', mode="keyword").hits
     own = texts[11][:6]
     assert list(eng.match_text.rows_with(own)) == [i for i, t in enumerate(texts) if own in t]
+
 
 def test_one_query_analysis_serves_search_and_side_by_side():
     eng = engine()
