@@ -21,20 +21,22 @@ from corpus.model import Plan
 from index import tokenize as tokenize_module
 from index.ann import build_ann, grow_ann, read_ann, write_ann
 from index.keyword import update_index, write_index
+from index.rows import extend_rows, json_lines, read_rows
 from index.vectors import EmbeddingCache, cached_vectors, embed_into_cache, embed_texts, get_encoder, text_key, write_shipped_cache
 
 # Bump when tokenization or the on-disk layout changes (5: extra embedding models; 6: float16
 # vectors and an ANN index per model from config.ANN_MIN_WINDOWS windows; 7: incremental builds,
-# raw keyword statistics and the plan layout kept for the next build).
-INDEX_FORMAT = 7
-META, CHUNKS, KEYWORD = "meta.json", "chunks.json", "keyword"
-VECTOR_OWNER = "vector_owner.npy"
+# raw keyword statistics and the plan layout kept for the next build; 8: append-only row files, a
+# tail searched exactly).
+INDEX_FORMAT = 8
+META, CHUNKS, KEYWORD = "meta.json", "chunks.jsonl", "keyword"
+VECTOR_OWNER = "vector_owner.i32"   # chunk row of every window (row files: see index/rows.py)
 PENDING = "pending_chunks.npy"   # chunk rows a deferred build left without primary-model vectors
 
 
 def vectors_file(leg: int) -> str:
     """File of an embedding model's window vectors (leg 0: the primary model; all have the same rows)."""
-    return "vectors.npy" if leg == 0 else f"vectors-{leg}.npy"
+    return "vectors.bin" if leg == 0 else f"vectors-{leg}.bin"
 
 
 def ann_file(leg: int) -> str:
@@ -45,7 +47,7 @@ def ann_file(leg: int) -> str:
 def chunk_vectors_file(leg: int) -> str:
     """File of an embedding model's chunk vectors (each chunk's first window; beside the ANN index,
     so that reading them does not page in every window)."""
-    return "chunk-vectors.npy" if leg == 0 else f"chunk-vectors-{leg}.npy"
+    return "chunk-vectors.bin" if leg == 0 else f"chunk-vectors-{leg}.bin"
 
 
 def extra_models_for(model: str) -> list[str]:
@@ -296,55 +298,75 @@ def _sweep_leftovers(index_dir: Path) -> None:
 
 
 def _build(plans: list[Plan], records: list[dict], digests: list, fp: str, settings: str, index_dir: Path,
-           previous: tuple[Path, dict[str, PlanSpan]] | None, encoders: dict, caches: dict,
+           previous: tuple[Path, dict[str, PlanSpan], dict] | None, encoders: dict, caches: dict,
            defer_embedding: bool, log, t0: float) -> dict:
     model, *extras = encoders
-    old_dir, spans, old_meta = previous or (None, {}, {})
+    old_dir, spans, old = previous or (None, {}, {})
     tmp = index_dir.parent / f".{index_dir.name}.build-{uuid.uuid4().hex[:8]}"
     try:
         log(f"building index of {len(records)} chunks from {len(plans)} plans into {tmp.name}")
-        _write_keyword(tmp, records, digests, old_dir, spans, log)
         kept = _kept_vectors(digests, spans)
-        texts, pieces, owner = _window_layout(plans, digests, kept, spans, old_dir)
+        texts, pieces, owner = _window_layout(plans, digests, kept, spans, old_dir, old.get("windows", 0))
         n_windows = len(owner)
         ann = n_windows >= config.ANN_MIN_WINDOWS
         dtype = np.float16 if ann else np.float32
-        np.save(tmp / VECTOR_OWNER, owner, allow_pickle=False)
+        # Plans only added after the previous build's: its row files are extended in place.
+        append = (bool(spans) and old.get("ann") == ann and old.get("vector_dtype") == np.dtype(dtype).name
+                  and pieces[:len(spans)] == [("old", s.window_start, s.windows) for s in spans.values()])
+        # The tail (rows past the base) is searched exactly until it grows past INDEX_TAIL_WINDOWS.
+        rebase = not append or n_windows - old["base_windows"] > config.INDEX_TAIL_WINDOWS
+        base_chunks, base_windows = (len(records), n_windows) if rebase else (old["base_chunks"], old["base_windows"])
+        _write_keyword(tmp, records, digests, old_dir, spans, log)
+        tmp.mkdir(exist_ok=True)
+        rows = _RowWriter(tmp, old_dir if append else None)
+        chunks_bytes = rows.write(CHUNKS, old.get("chunks_bytes", 0), json_lines(records[old.get("chunks", 0):] if append else records))
+        rows.write(VECTOR_OWNER, 4 * old.get("windows", 0), owner[old["windows"]:] if append else owner)
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if n_windows else np.zeros(0, dtype=np.int64)
-        # The ANN index of the previous build grows in place when the new windows only append to its own.
-        # (retrained once the corpus has doubled since, so that the lists stay balanced).
-        trained = old_meta.get("ann_trained", 0)
-        appends = (bool(kept) and ann and old_meta.get("ann") and n_windows <= 2 * trained
-                   and pieces[:len(spans)] == [("old", s.window_start, s.windows) for s in spans.values()])
-        embedded, pending, dim = 0, 0, 0
+        trained = old.get("ann_trained", 0)
+        grow = append and rebase and ann and n_windows <= 2 * trained   # else the ANN is trained afresh
+        embedded, pending, dims = 0, 0, []
         layout_pending = set()
         for leg, name in enumerate([model, *extras]):
-            old_vecs = np.load(old_dir / vectors_file(leg), allow_pickle=False, mmap_mode="r") if kept else None
+            old_dim = old["dims"][leg] if kept else None
             deferred = defer_embedding and leg == 0
-            new, missing, n = _fresh_vectors(texts, encoders[name], caches[name], dtype, deferred,
-                                             old_vecs.shape[1] if old_vecs is not None else None, log)
+            new, missing, n = _fresh_vectors(texts, encoders[name], caches[name], dtype, deferred, old_dim, log)
             embedded += n
-            vecs = _assemble(pieces, old_vecs, new, n_windows, dtype)
-            del new, old_vecs
-            if leg == 0:
-                dim = int(vecs.shape[1]) if len(vecs) else 0
-                if missing is not None and missing.any():
-                    pending = int(missing.sum())
-                    mask = _assemble(pieces, None, missing[:, None], n_windows, bool)[:, 0]   # old rows: False
-                    rows = np.flatnonzero(np.minimum.reduceat(mask, starts))   # no window has a vector yet
-                    np.save(tmp / PENDING, rows, allow_pickle=False)
-                    layout_pending = {records[r]["plan_id"] for r in rows}
+            dim = old_dim if old_dim is not None else (int(new.shape[1]) if len(new) else 0)
+            dims.append(dim)
+            if leg == 0 and missing is not None and missing.any():
+                pending = int(missing.sum())
+                mask = _assemble(pieces, None, missing[:, None], n_windows, bool)[:, 0]   # old rows: False
+                pending_rows = np.flatnonzero(np.minimum.reduceat(mask, starts))   # no window has a vector yet
+                np.save(tmp / PENDING, pending_rows, allow_pickle=False)
+                layout_pending = {records[r]["plan_id"] for r in pending_rows}
+            if append:
+                itemsize = np.dtype(dtype).itemsize
+                new = np.asarray(new, dtype=dtype).reshape(-1, dim)
+                rows.write(vectors_file(leg), old["windows"] * dim * itemsize, new)
+                if ann:
+                    rows.write(chunk_vectors_file(leg), old["chunks"] * dim * itemsize,
+                               new[starts[starts >= old["windows"]] - old["windows"]])
+                vecs = read_rows(tmp / vectors_file(leg), dtype, (n_windows, dim), mmap=True)
+            else:
+                old_vecs = (read_rows(old_dir / vectors_file(leg), old["vector_dtype"], (old["windows"], old_dim),
+                                      mmap=True) if kept else None)
+                vecs = _assemble(pieces, old_vecs, new, n_windows, dtype)
+                rows.write(vectors_file(leg), 0, vecs)
+                if ann:
+                    rows.write(chunk_vectors_file(leg), 0, vecs[starts])
+            del new
             log(f"vectors of {name}: {len(records)} chunks in {n_windows} windows, {n} newly embedded")
-            _write_vectors(tmp, leg, vecs, starts if ann else None,
-                           old_dir / ann_file(leg) if appends else None, log)
+            if ann:
+                _write_ann(tmp, leg, vecs, old_dir if not rebase else None, old_dir if grow else None, log)
             del vecs   # one model's matrix in memory at a time
-        (tmp / CHUNKS).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
         layout = [[pid, digest, n_chunks, piece[2], pid in layout_pending]
                   for (pid, digest, n_chunks), piece in zip(digests, pieces)]
         meta = {"format": INDEX_FORMAT, "fingerprint": fp, "settings": settings, "model": model,
-                "chunks": len(records), "extra_models": extras, "plans": [p.id for p in plans], "dim": dim,
-                "ann": ann, "ann_trained": (trained if appends else n_windows) if ann else 0,
-                "pending_windows": pending, "layout": layout, "reused_plans": len(kept),
+                "chunks": len(records), "windows": n_windows, "extra_models": extras,
+                "plans": [p.id for p in plans], "dim": dims[0], "dims": dims, "vector_dtype": np.dtype(dtype).name,
+                "chunks_bytes": chunks_bytes, "base_chunks": base_chunks, "base_windows": base_windows,
+                "ann": ann, "ann_trained": (n_windows if rebase and not grow else trained) if ann else 0,
+                "pending_windows": pending, "layout": layout, "reused_plans": len(kept), "appended": append,
                 "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
         (tmp / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         swap_in(tmp, index_dir)
@@ -352,12 +374,30 @@ def _build(plans: list[Plan], records: list[dict], digests: list, fp: str, setti
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     seconds = time.perf_counter() - t0
-    log(f"index built in {seconds:.1f}s → {index_dir} ({len(kept)} of {len(plans)} plans reused)")
+    log(f"index built in {seconds:.1f}s → {index_dir} ({len(kept)} of {len(plans)} plans reused"
+        f"{', appended' if append else ''})")
     return dict(meta, skipped=False, embedded=embedded, seconds=seconds)
 
 
+class _RowWriter:
+    """Writes the row files of a build: new files, or (extending) the previous build's files with the
+    new rows appended (see index/rows.py)."""
+
+    def __init__(self, folder: Path, extending: Path | None):
+        self.folder, self.extending = folder, extending
+
+    def write(self, name: str, keep_bytes: int, rows) -> int:
+        """Write rows (an array, or bytes) as file `name`; returns the file's length in bytes."""
+        data = rows if isinstance(rows, bytes) else np.ascontiguousarray(rows).tobytes()
+        if self.extending is None:
+            (self.folder / name).write_bytes(data)
+            return len(data)
+        extend_rows(self.extending / name, self.folder / name, keep_bytes, data)
+        return keep_bytes + len(data)
+
+
 def _window_layout(plans: list[Plan], digests: list, kept: set[str], spans: dict[str, PlanSpan],
-                   old_dir: Path | None) -> tuple[list[str], list[tuple[str, int, int]], np.ndarray]:
+                   old_dir: Path | None, old_windows: int) -> tuple[list[str], list[tuple[str, int, int]], np.ndarray]:
     """The new build's windows: a kept plan's come from the previous build, the others' are cut now.
     Returns (texts of the new windows, pieces, owner chunk row of every window); pieces are runs
     ("old", row in the previous build, count) or ("new", row among the new windows, count)."""
@@ -366,7 +406,7 @@ def _window_layout(plans: list[Plan], digests: list, kept: set[str], spans: dict
     fresh_owner = np.asarray(fresh_owner, dtype=np.int64)
     fresh_chunks = np.cumsum([0] + [len(p.chunks) for p in fresh])
     fresh_starts = np.searchsorted(fresh_owner, fresh_chunks).tolist()
-    old_owner = np.load(old_dir / VECTOR_OWNER, allow_pickle=False) if kept else None
+    old_owner = read_rows(old_dir / VECTOR_OWNER, np.int32, (old_windows,)) if kept else None
     pieces, owner, row, k = [], [], 0, 0
     for pid, _, n_chunks in digests:
         if pid in kept:
@@ -429,19 +469,18 @@ def _assemble(pieces: list[tuple[str, int, int]], old: np.ndarray | None, new: n
     return out
 
 
-def _write_vectors(folder: Path, leg: int, vecs: np.ndarray, firsts: np.ndarray | None,
-                   grow: Path | None, log) -> None:
-    """Save one model's window vectors and, at scale (firsts: each chunk's first window row), their
-    chunk vectors and ANN index: the previous build's (file `grow`) with the new rows added, or a
-    newly trained one."""
-    np.save(folder / vectors_file(leg), vecs, allow_pickle=False)
-    if firsts is not None:
-        np.save(folder / chunk_vectors_file(leg), vecs[firsts], allow_pickle=False)
-        t = time.perf_counter()
-        index = grow_ann(read_ann(grow), vecs) if grow is not None else build_ann(vecs)
-        write_ann(index, folder / ann_file(leg))
-        log(f"ANN index of model {leg}: {index.nlist} lists over {len(vecs)} windows "
-            f"({'grown' if grow is not None else 'trained'}) in {time.perf_counter() - t:.1f}s")
+def _write_ann(folder: Path, leg: int, vecs: np.ndarray, link_from: Path | None, grow_from: Path | None,
+               log) -> None:
+    """One model's ANN index over its windows: the previous build's file linked as it is (link_from:
+    it still covers the base), that index with the new rows added (grow_from), or a newly trained one."""
+    if link_from is not None:
+        os.link(link_from / ann_file(leg), folder / ann_file(leg))
+        return
+    t = time.perf_counter()
+    index = grow_ann(read_ann(grow_from / ann_file(leg)), vecs) if grow_from is not None else build_ann(vecs)
+    write_ann(index, folder / ann_file(leg))
+    log(f"ANN index of model {leg}: {index.nlist} lists over {len(vecs)} windows "
+        f"({'grown' if grow_from is not None else 'trained'}) in {time.perf_counter() - t:.1f}s")
 
 
 def _keyword_doc(rec: dict) -> dict:

@@ -43,6 +43,7 @@ from corpus.manifest import read_manifest, write_manifest  # noqa: E402
 from corpus.model import PlanInfo  # noqa: E402
 from index import build as build_module  # noqa: E402
 from index.build import build_index, read_meta, vectors_file, window_texts  # noqa: E402
+from index.rows import read_rows  # noqa: E402
 from scripts import loadtest  # noqa: E402
 from search.engine import MODES, SearchEngine  # noqa: E402
 
@@ -126,7 +127,8 @@ def _build_scale(corpus: Path, small_index: Path, index_dir: Path, cache_dir: Pa
     """Build the replicated corpus with copy_vectors in place of each copy's cached vectors (the
     embedding models are called in leg order, so the k-th call is leg k)."""
     meta = read_meta(small_index)
-    bases = [np.load(small_index / vectors_file(leg)) for leg in range(1 + len(meta["extra_models"]))]
+    bases = [read_rows(small_index / vectors_file(leg), meta["vector_dtype"], (meta["windows"], meta["dims"][leg]))
+             for leg in range(1 + len(meta["extra_models"]))]
     real = build_module.embed_texts
 
     def embed(texts, *args, **kwargs):

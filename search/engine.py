@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 import sys
 import threading
@@ -17,6 +16,7 @@ from index.ann import load_ann
 from index.build import (CHUNKS, INDEX_FORMAT, KEYWORD, META, PENDING, VECTOR_OWNER, ann_file, build_index,
                          chunk_vectors_file, read_meta, vectors_file)
 from index.keyword import KeywordIndex
+from index.rows import read_json_lines, read_rows
 from index.tokenize import normalize
 from index.vectors import get_encoder
 from search.chunk_texts import ChunkTexts, match_text
@@ -128,13 +128,12 @@ class SearchEngine:
             raise FileNotFoundError(f"{index_dir / META} not found")
         if meta.get("format") != INDEX_FORMAT:
             raise ValueError(f"index format {meta.get('format')} is not the current {INDEX_FORMAT}")
-        records = read_records(index_dir / CHUNKS)
-        owner = np.load(index_dir / VECTOR_OWNER, allow_pickle=False)
+        records = read_records(index_dir / CHUNKS, meta["chunks_bytes"])
+        owner = read_rows(index_dir / VECTOR_OWNER, np.int32, (meta["windows"],))
         if len(records) != meta["chunks"] or not np.array_equal(np.unique(owner), np.arange(len(records))) \
                 or np.any(np.diff(owner) < 0):
             raise ValueError("chunk table and vectors disagree with meta.json")
-        legs = [cls._open_leg(index_dir, leg, owner, meta.get("ann", False))
-                for leg in range(1 + len(meta.get("extra_models", [])))]
+        legs = [cls._open_leg(index_dir, leg, owner, meta) for leg in range(1 + len(meta.get("extra_models", [])))]
         keyword = KeywordIndex(index_dir / KEYWORD)
         # Keyword doc numbers are chunk-table rows (the build writes chunks in table order).
         if keyword.chunk_ids != [r["chunk_id"] for r in records]:
@@ -143,18 +142,18 @@ class SearchEngine:
         return cls(index_dir, meta, records, legs, keyword, encoder, pending)
 
     @staticmethod
-    def _open_leg(index_dir: Path, leg: int, owner: np.ndarray, ann: bool) -> SemanticLeg:
+    def _open_leg(index_dir: Path, leg: int, owner: np.ndarray, meta: dict) -> SemanticLeg:
         """One model's window vectors: read whole (float32, exact search), or memory-mapped
-        (float16) with their chunk vectors and ANN index."""
-        windows = np.load(index_dir / vectors_file(leg), allow_pickle=False, mmap_mode="r" if ann else None)
+        (float16) with their chunk vectors and ANN index (which covers the base windows)."""
+        ann, dtype, shape = meta["ann"], meta["vector_dtype"], (meta["windows"], meta["dims"][leg])
+        windows = read_rows(index_dir / vectors_file(leg), dtype, shape, mmap=ann)
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
         if not ann:
-            chunks, index = windows[starts], None
-        else:
-            chunks = np.load(index_dir / chunk_vectors_file(leg), allow_pickle=False, mmap_mode="r")
-            index = load_ann(index_dir / ann_file(leg))
-        if len(windows) != len(owner) or len(chunks) != len(starts):
-            raise ValueError(f"vectors of model {leg} disagree with the window table")
+            return SemanticLeg(windows, starts, owner, windows[starts])
+        chunks = read_rows(index_dir / chunk_vectors_file(leg), dtype, (meta["chunks"], shape[1]), mmap=True)
+        index = load_ann(index_dir / ann_file(leg))
+        if index.ntotal != meta["base_windows"]:
+            raise ValueError(f"ANN index of model {leg} disagrees with meta.json")
         return SemanticLeg(windows, starts, owner, chunks, index)
 
     @property
@@ -352,10 +351,10 @@ class SearchEngine:
 _REPEATED = ("plan_id", "plan_title", "level", "kind", "phase")
 
 
-def read_records(path: Path) -> list[dict]:
-    """The chunk table, with one str object per distinct plan id, title, level, kind, phase and
-    heading: each record is deduplicated as it is decoded, so the copies never pile up (0.6 KB less
-    per chunk, a quarter of a GB over a national corpus)."""
+def read_records(path: Path, n_bytes: int) -> list[dict]:
+    """The chunk table (the first n_bytes of its JSON-lines file), with one str object per distinct
+    plan id, title, level, kind, phase and heading: each record is deduplicated as it is decoded, so
+    the copies never pile up (0.6 KB less per chunk, a quarter of a GB over a national corpus)."""
     seen: dict[str, str] = {}
     share = seen.setdefault
 
@@ -367,4 +366,4 @@ def read_records(path: Path) -> list[dict]:
             r["heading_path"] = [share(h, h) for h in r["heading_path"]]
         return r
 
-    return json.loads(path.read_text(encoding="utf-8"), object_hook=dedupe)
+    return read_json_lines(path, n_bytes, object_hook=dedupe)

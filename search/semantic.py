@@ -10,8 +10,9 @@ from index.ann import search_ann
 class SemanticLeg:
     """One embedding model's window vectors (rows contiguous per chunk, in chunk order) and how
     chunks are ranked by them: a chunk scores as its best window. Without an ANN index every
-    window is scanned (float32); with one, the ANN answers unless a filter leaves at most
-    ANN_EXACT_MAX_WINDOWS windows, which are then scanned exactly."""
+    window is scanned (float32); with one, the ANN answers for the windows it holds (the index's
+    base) and the tail of windows appended since is scanned exactly, unless a filter leaves at
+    most ANN_EXACT_MAX_WINDOWS windows, which are then all scanned exactly."""
 
     def __init__(self, windows: np.ndarray, starts: np.ndarray, owner: np.ndarray, chunks: np.ndarray,
                  ann=None):
@@ -29,7 +30,12 @@ class SemanticLeg:
         window_mask = None if allowed is None else allowed[self.owner]
         if window_mask is not None and np.count_nonzero(window_mask) <= config.ANN_EXACT_MAX_WINDOWS:
             return self._scan_rows(q, np.flatnonzero(window_mask), pool)
-        return self._approximate(q, window_mask, pool)
+        base = self.ann.ntotal
+        found = self._approximate(q, None if window_mask is None else window_mask[:base], pool)
+        if base == len(self.owner):
+            return found
+        tail = base + (np.arange(len(self.owner) - base) if window_mask is None else np.flatnonzero(window_mask[base:]))
+        return sorted(found + self._scan_rows(q, tail, pool), key=lambda x: -x[1])[:pool]
 
     def _scan_all(self, q, allowed, pool) -> list[tuple[int, float]]:
         scores = np.maximum.reduceat(self.windows @ q, self.starts)
@@ -57,8 +63,11 @@ class SemanticLeg:
 
     def _approximate(self, q, window_mask, pool: int) -> list[tuple[int, float]]:
         """ANN windows reduced to chunks (the first hit of a chunk is its best window); fetches
-        ANN_OVERFETCH windows per wanted chunk, more when too few distinct chunks came back."""
-        available = len(self.owner) if window_mask is None else int(np.count_nonzero(window_mask))
+        ANN_OVERFETCH windows per wanted chunk, more when too few distinct chunks came back.
+        window_mask covers the ANN's windows only."""
+        available = self.ann.ntotal if window_mask is None else int(np.count_nonzero(window_mask))
+        if available == 0:
+            return []
         k = min(available, pool * config.ANN_OVERFETCH)
         while True:
             scores, rows = search_ann(self.ann, q, k, window_mask)

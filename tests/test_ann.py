@@ -10,7 +10,7 @@ import pytest
 
 import config
 from corpus.loader import load_corpus
-from index.build import ann_file, build_index, read_meta
+from index.build import ann_file, build_index, read_meta, vectors_file
 from search.engine import SearchEngine
 from test_index_support import built_index, engine
 
@@ -98,3 +98,41 @@ def test_a_filter_with_no_allowed_chunk_returns_nothing(ann_engine):
 def test_hybrid_on_the_ann_index_agrees_with_exact_search(ann_engine, query):
     exact = _ids(engine().search(query, top=10))
     _assert_same_top_hits(exact, _ids(ann_engine.search(query, top=10)))
+
+
+def test_plans_added_to_an_ann_index_are_searched_in_its_tail_then_folded_into_it(tmp_path, monkeypatch):
+    # Adding plans extends the index in place: the previous build's files are linked and extended,
+    # its ANN file is kept as it is and the new windows are scanned exactly beside it, until the
+    # tail passes INDEX_TAIL_WINDOWS and is folded into the ANN.
+    _, cache_dir = built_index()
+    monkeypatch.setattr(config, "ANN_MIN_WINDOWS", 0)
+    plans, index_dir, quiet = load_corpus(), tmp_path / "index", (lambda m: None)
+    build_index(plans[:3], index_dir, cache_dir, log=quiet)
+    first, first_dir = read_meta(index_dir), index_dir.resolve()
+    build_index(plans[:4], index_dir, cache_dir, log=quiet)
+    tail = read_meta(index_dir)
+    assert tail["appended"] and tail["base_windows"] == first["windows"] < tail["windows"]
+    for name in (ann_file(0), vectors_file(0), "chunks.jsonl"):
+        assert (index_dir / name).stat().st_ino == (first_dir / name).stat().st_ino
+    # the first build still reads exactly what it held
+    assert len(SearchEngine.load(first_dir, cache_dir, log=pytest.fail).records) == first["chunks"]
+    eng = SearchEngine.load(index_dir, cache_dir, log=pytest.fail)
+    assert eng.legs[0].ann.ntotal == first["windows"]
+    four = [p.id for p in plans[:4]]
+    found_in_tail = set()
+    for query in QUERIES:
+        hits = eng.search(query, mode="semantic", top=10).hits
+        _assert_same_top_hits(_ids(engine().search(query, mode="semantic", top=10, plans=four)),
+                              [h.chunk_id for h in hits])
+        found_in_tail |= {h.plan_id for h in hits} & {plans[3].id}
+    assert found_in_tail
+
+    monkeypatch.setattr(config, "INDEX_TAIL_WINDOWS", 0)
+    build_index(plans, index_dir, cache_dir, log=quiet)
+    folded = read_meta(index_dir)
+    assert folded["appended"] and folded["base_windows"] == folded["windows"]
+    eng = SearchEngine.load(index_dir, cache_dir, log=pytest.fail)
+    assert all(leg.ann.ntotal == folded["windows"] for leg in eng.legs)
+    for query in QUERIES[:5]:
+        _assert_same_top_hits(_ids(engine().search(query, mode="semantic", top=10)),
+                              _ids(eng.search(query, mode="semantic", top=10)))

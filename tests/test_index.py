@@ -154,11 +154,11 @@ def test_missing_or_damaged_index_is_rebuilt(tmp_path):
     messages = []
     eng = SearchEngine.load(index_dir, cache_dir, log=messages.append)
     assert any("rebuild" in m for m in messages) and eng.search("社保卡").hits
-    (index_dir / "chunks.json").write_text("{not json", encoding="utf-8")
+    (index_dir / "chunks.jsonl").write_text("{not json", encoding="utf-8")
     messages.clear()
     eng = SearchEngine.load(index_dir, cache_dir, log=messages.append)
     assert any("rebuild" in m for m in messages) and eng.search("社保卡").hits
-    assert json.loads((index_dir / "chunks.json").read_text(encoding="utf-8"))
+    assert len(SearchEngine.load(index_dir, cache_dir, log=pytest.fail).records) == len(eng.records)
     (index_dir / "keyword" / "bm25f.npz").write_bytes(b"truncated")
     messages.clear()
     eng = SearchEngine.load(index_dir, cache_dir, log=messages.append)

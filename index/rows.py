@@ -1,0 +1,58 @@
+"""Append-only row files: raw arrays and JSON lines that a build extends in place, each build reading
+its own prefix.
+
+A build that only adds plans hard-links the previous build's file into its own folder and appends
+the new rows to it: the previous build (which may still be serving) keeps reading the rows it
+recorded in its meta.json, which are never touched. Bytes past that prefix (left by a build killed
+half way) are cut before appending. The row counts live in meta.json, not in the files.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def extend_rows(previous: Path, path: Path, keep_bytes: int, data: bytes) -> None:
+    """Make `path` the previous build's file `previous` (a hard link: nothing copied) cut to its first
+    keep_bytes bytes, followed by `data`. Raises ValueError when the file is shorter than keep_bytes."""
+    os.link(previous, path)
+    with open(path, "r+b") as f:
+        size = f.seek(0, os.SEEK_END)
+        if size < keep_bytes:
+            raise ValueError(f"{previous} holds {size} bytes, fewer than the {keep_bytes} its index recorded")
+        f.truncate(keep_bytes)
+        f.seek(keep_bytes)
+        f.write(data)
+
+
+def read_rows(path: Path, dtype, shape: tuple[int, ...], mmap: bool = False) -> np.ndarray:
+    """The first rows of a row file, read whole or memory-mapped (read-only). Raises ValueError
+    when the file holds fewer."""
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape))
+    if count == 0:
+        return np.zeros(shape, dtype=dtype)
+    if mmap:
+        return np.memmap(path, dtype=dtype, mode="r", shape=shape)   # ValueError when the file is short
+    data = np.fromfile(path, dtype=dtype, count=count)
+    if len(data) < count:
+        raise ValueError(f"{path} holds {len(data)} values, fewer than {count}")
+    return data.reshape(shape)
+
+
+def json_lines(items) -> bytes:
+    """Items as JSON lines (a JSON string never holds a raw newline, so lines split items)."""
+    return "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in items).encode("utf-8")
+
+
+def read_json_lines(path: Path, n_bytes: int, object_hook=None) -> list:
+    """The items of the first n_bytes of a JSON-lines file, decoded in one pass."""
+    with open(path, "rb") as f:
+        data = f.read(n_bytes)
+    if len(data) < n_bytes:
+        raise ValueError(f"{path} holds {len(data)} bytes, fewer than {n_bytes}")
+    text = data.decode("utf-8").rstrip("\n")
+    return json.loads("[" + text.replace("\n", ",") + "]", object_hook=object_hook)
