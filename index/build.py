@@ -316,7 +316,7 @@ def _build(plans: list[Plan], records: list[dict], digests: list, fp: str, setti
         # The tail (rows past the base) is searched exactly until it grows past INDEX_TAIL_WINDOWS.
         rebase = not append or n_windows - old["base_windows"] > config.INDEX_TAIL_WINDOWS
         base_chunks, base_windows = (len(records), n_windows) if rebase else (old["base_chunks"], old["base_windows"])
-        _write_keyword(tmp, records, digests, old_dir, spans, log)
+        _write_keyword(tmp, records, digests, old_dir, spans, rebase, log)
         tmp.mkdir(exist_ok=True)
         rows = _RowWriter(tmp, old_dir if append else None)
         chunks_bytes = rows.write(CHUNKS, old.get("chunks_bytes", 0), json_lines(records[old.get("chunks", 0):] if append else records))
@@ -424,9 +424,10 @@ def _window_layout(plans: list[Plan], digests: list, kept: set[str], spans: dict
 
 
 def _write_keyword(tmp: Path, records: list[dict], digests: list, old_dir: Path | None,
-                   spans: dict[str, PlanSpan], log) -> None:
+                   spans: dict[str, PlanSpan], rebase: bool, log) -> None:
     """The keyword index: whoosh segments and raw statistics of unchanged plans from the previous
-    build, new and changed plans analysed now (everything, without a previous build)."""
+    build, new and changed plans analysed now (everything, without a previous build); appended
+    chunks join the base postings when rebase."""
     docs = [_keyword_doc(r) for r in records]
     same = {pid for pid, digest, _ in digests if pid in spans and spans[pid].digest == digest}
     if not same:
@@ -437,7 +438,7 @@ def _write_keyword(tmp: Path, records: list[dict], digests: list, old_dir: Path 
     for pid, _, n in digests:
         source += list(range(spans[pid].chunk_start, spans[pid].chunk_start + n)) if pid in same else [-1] * n
     drop = [pid for pid in spans if pid not in same]
-    update_index(old_dir / KEYWORD, tmp / KEYWORD, docs, source, drop)
+    update_index(old_dir / KEYWORD, tmp / KEYWORD, docs, source, drop, rebase)
     log(f"keyword index: {source.count(-1)} chunks analysed, {len(docs) - source.count(-1)} reused, "
         f"{len(drop)} plans dropped")
 

@@ -1,16 +1,15 @@
-"""Keyword index: whoosh inverted index on disk plus a BM25F weight matrix derived from its postings.
+"""Keyword index: whoosh inverted index on disk plus the raw statistics BM25F is scored from.
 
 A full build writes the whoosh index (text / heading / lead plus filterable id fields), walks that
 index's own postings once and stores, beside it, the raw statistics of every (chunk, term, field)
-(postings.npz) and the BM25F weight of every (chunk, term) pair as a sparse matrix (chunks ×
-vocabulary, heading/lead weighted by their field boosts, idf and average field lengths exactly as
-whoosh's BM25F computes them). An update links the previous build's whoosh files, deletes the
-chunks of changed or removed plans and analyses only the new chunks; the raw statistics of every
-other chunk are copied, so only the (cheap) weight matrix is recomputed over the whole table.
+(index/postings.py) and, sorted by term, the base postings queries read (index/bm25f.py). An update
+links the previous build's whoosh files, deletes the chunks of changed or removed plans and analyses
+only the new chunks. When it only adds plans, their statistics are appended to the previous build's
+files and queries read them as the tail until the build decides to rebase (sort everything by term
+again); otherwise the statistics of the kept chunks are copied and the base is rebuilt.
 
-A query is one sparse mat-vec product instead of whoosh scoring every matching posting in Python:
-score = matrix[:, term columns] @ query weights, which equals whoosh's
-Or(Term(field, term, boost=weight) for every term and field).
+A query reads the postings of its terms alone and computes their BM25F weights, which equal
+whoosh's Or(Term(field, term, boost=weight) for every term and field).
 """
 from __future__ import annotations
 
@@ -19,21 +18,22 @@ import os
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 from whoosh import index as windex
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.scoring import BM25F
 
 import config
-from index.postings import POSTINGS, Postings, bm25f_matrix, load_postings, save_postings
+from index.bm25f import BASE_ENTRIES, BASE_INDPTR, BM25FScorer, Columns, exact_lengths, read_base, write_base
+from index.postings import LENGTHS, POSTING, POSTINGS, Postings, length_bytes, posting_bytes, read_postings
+from index.rows import extend_rows, json_lines, read_json_lines
 from index.tokenize import analyzer
 
 FILTER_FIELDS = ("plan_id", "level", "kind", "phase")
 SEARCH_FIELDS = ("text", "heading", "lead")
-# BM25F matrix files, written inside the whoosh index directory.
-MATRIX, VOCAB, DOCS = "bm25f.npz", "bm25f_vocab.json", "bm25f_docs.json"
-_OWN_FILES = {MATRIX, VOCAB, DOCS, POSTINGS}   # ours, beside whoosh's files (rewritten by every build)
+VOCAB, STATS = "vocab.jsonl", "stats.json"   # vocabulary (one term per line, append-only), counts
+# ours, beside whoosh's files (a build links or rewrites them itself)
+_OWN_FILES = {VOCAB, STATS, POSTINGS, LENGTHS, BASE_INDPTR, BASE_ENTRIES}
 
 
 def schema() -> Schema:
@@ -53,38 +53,52 @@ def weighting() -> BM25F:
     return BM25F(B=config.BM25_B, K1=config.BM25_K1)
 
 
+def boosts() -> np.ndarray:
+    """The field boosts of SEARCH_FIELDS."""
+    return np.array([schema()[f].format.field_boost for f in SEARCH_FIELDS], dtype=np.float64)
+
+
 def write_index(directory: Path, docs: list[dict]) -> None:
-    """Create a whoosh index in `directory` from dicts with the schema's fields, its raw statistics
-    and its BM25F weight matrix (docs in chunk-table order: a doc's position is its row)."""
+    """Create a whoosh index in `directory` from dicts with the schema's fields, with its raw
+    statistics and base postings (docs in chunk-table order: a doc's position is its row)."""
     directory.mkdir(parents=True, exist_ok=True)
     ix = windex.create_in(str(directory), schema())
     _add(ix, docs, [])
     vocab: dict[str, int] = {}
-    postings = read_postings(ix, {d["chunk_id"]: i for i, d in enumerate(docs)}, vocab)
-    write_matrix(directory, postings, vocab, [d["chunk_id"] for d in docs])
+    _write_stats(directory, postings_of(ix, {d["chunk_id"]: i for i, d in enumerate(docs)}, vocab), list(vocab))
 
 
 def update_index(previous: Path, directory: Path, docs: list[dict], source: list[int],
-                 drop_plans: list[str]) -> None:
+                 drop_plans: list[str], rebase: bool) -> None:
     """Write into `directory` the keyword index of the chunk table `docs`, reusing the index in
     `previous`: whoosh's files are linked (a commit never rewrites a file, it writes new ones), the
     chunks of drop_plans are deleted from it and only new chunks are analysed and added.
     source[i] is the row of the previous index whose raw statistics chunk i has, or -1 for a new
-    chunk."""
+    chunk. When the new chunks only follow the previous ones, their statistics are appended to the
+    previous files and the base postings are kept unless `rebase`."""
+    previous = Path(previous)
     directory.mkdir(parents=True, exist_ok=True)
-    for f in Path(previous).iterdir():
+    for f in previous.iterdir():
         if f.is_file() and f.name not in _OWN_FILES and not f.name.endswith("LOCK"):
             os.link(f, directory / f.name)
-    vocab: dict[str, int] = json.loads((Path(previous) / VOCAB).read_text(encoding="utf-8"))
-    old = load_postings(Path(previous))
+    stats = json.loads((previous / STATS).read_text(encoding="utf-8"))
+    terms = read_json_lines(previous / VOCAB, stats["vocab_bytes"])
+    vocab = {t: i for i, t in enumerate(terms)}
     source = np.asarray(source, dtype=np.int64)
     fresh_rows = np.flatnonzero(source < 0)
     fresh_docs = [docs[i] for i in fresh_rows]
-    _add(windex.open_dir(str(directory)), fresh_docs, drop_plans)
-    # The new chunks' statistics, read off a whoosh index of them alone (held in memory).
+    # The new chunks are analysed once, into a whoosh index of them alone (held in memory): their
+    # statistics are read off it, and its segment is copied into the index on disk.
     ram = RamStorage().create_index(schema())
     _add(ram, fresh_docs, [])
-    fresh = read_postings(ram, {d["chunk_id"]: i for i, d in enumerate(fresh_docs)}, vocab)
+    fresh = postings_of(ram, {d["chunk_id"]: i for i, d in enumerate(fresh_docs)}, vocab)
+    with ram.reader() as fresh_reader:
+        _add(windex.open_dir(str(directory)), [], drop_plans, fresh_reader)
+    n_old = stats["rows"]
+    if np.array_equal(source[:n_old], np.arange(n_old)) and len(fresh_rows) == len(source) - n_old:
+        _append_stats(previous, directory, stats, fresh.shifted(n_old), terms, list(vocab), rebase)
+        return
+    old = read_postings(previous, stats["rows"], stats["postings"], len(SEARCH_FIELDS), mmap=True)
     # Rows taken in runs: consecutive rows of the previous index (or of the new chunks) are one block.
     # New chunk k is coded k - n - 1 (n new chunks): negative, and rising along a run like old rows.
     n = len(fresh_rows)
@@ -97,15 +111,58 @@ def update_index(previous: Path, directory: Path, docs: list[dict], source: list
         else:
             k = int(src[a]) + n + 1
             blocks.append(fresh.rows_between(k, k + (b - a)))
-    write_matrix(directory, Postings.concat(blocks, len(SEARCH_FIELDS)), vocab, [d["chunk_id"] for d in docs])
+    _write_stats(directory, Postings.concat(blocks, len(SEARCH_FIELDS)), list(vocab))
 
 
-def _add(ix, docs: list[dict], drop_plans: list[str]) -> None:
+def _write_stats(directory: Path, p: Postings, terms: list[str]) -> None:
+    """Write the raw statistics of a whole chunk table, its vocabulary and its base postings."""
+    (directory / POSTINGS).write_bytes(posting_bytes(p))
+    (directory / LENGTHS).write_bytes(length_bytes(p))
+    vocab = json_lines(terms)
+    (directory / VOCAB).write_bytes(vocab)
+    _write_base(directory, p, {"rows": len(p.lengths), "postings": len(p.rows), "terms": len(terms),
+                               "vocab_bytes": len(vocab)})
+
+
+def _append_stats(previous: Path, directory: Path, stats: dict, fresh: Postings, old_terms: list[str],
+                  terms: list[str], rebase: bool) -> None:
+    """Extend the previous build's statistics and vocabulary with the new chunks' (rows shifted
+    past the old ones); keep its base postings (linked) unless rebase."""
+    extend_rows(previous / POSTINGS, directory / POSTINGS, stats["postings"] * POSTING.itemsize, posting_bytes(fresh))
+    extend_rows(previous / LENGTHS, directory / LENGTHS, stats["rows"] * 4 * len(SEARCH_FIELDS), length_bytes(fresh))
+    added = json_lines(terms[len(old_terms):])
+    extend_rows(previous / VOCAB, directory / VOCAB, stats["vocab_bytes"], added)
+    counts = {"rows": stats["rows"] + len(fresh.lengths), "postings": stats["postings"] + len(fresh.rows),
+              "terms": len(terms), "vocab_bytes": stats["vocab_bytes"] + len(added)}
+    if rebase:
+        _write_base(directory, read_postings(directory, counts["rows"], counts["postings"], len(SEARCH_FIELDS),
+                                             mmap=True), counts)
+        return
+    for name in (BASE_INDPTR, BASE_ENTRIES):
+        os.link(previous / name, directory / name)
+    base = {k: stats[k] for k in ("base_rows", "base_postings", "base_columns", "base_exact")}
+    (directory / STATS).write_text(json.dumps(dict(counts, **base)), encoding="utf-8")
+
+
+def _write_base(directory: Path, p: Postings, counts: dict) -> None:
+    """Sort all the postings by term into the base, and write the counts (stats.json) last."""
+    n_columns = counts["terms"] * len(SEARCH_FIELDS)
+    write_base(directory, Columns.of(p, len(SEARCH_FIELDS), n_columns))
+    base = {"base_rows": counts["rows"], "base_postings": counts["postings"], "base_columns": n_columns,
+            "base_exact": exact_lengths(p, boosts()).tolist()}
+    (directory / STATS).write_text(json.dumps(dict(counts, **base)), encoding="utf-8")
+
+
+def _add(ix, docs: list[dict], drop_plans: list[str], reader=None) -> None:
+    """One commit: delete the chunks of drop_plans, add docs (analysed now) and the documents of
+    another index's reader (copied with their postings)."""
     writer = ix.writer(limitmb=256)
     for plan_id in drop_plans:
         writer.delete_by_term("plan_id", plan_id)
     for doc in docs:
         writer.add_document(**doc)
+    if reader is not None:
+        writer.add_reader(reader)
     writer.commit()
 
 
@@ -119,7 +176,7 @@ def _postings(matcher) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
 
 
-def read_postings(ix, row_of: dict[str, int], vocab: dict[str, int]) -> Postings:
+def postings_of(ix, row_of: dict[str, int], vocab: dict[str, int]) -> Postings:
     """The raw statistics of the live documents of a whoosh index whose chunk ids are in row_of,
     in row order; terms get columns from vocab (new terms are appended to it)."""
     with ix.searcher(weighting=weighting()) as s:
@@ -152,35 +209,29 @@ def read_postings(ix, row_of: dict[str, int], vocab: dict[str, int]) -> Postings
                     np.concatenate(tfs)[order].astype(np.float32), lengths)
 
 
-def write_matrix(directory: Path, postings: Postings, vocab: dict[str, int], chunk_ids: list[str]) -> None:
-    """Save the raw statistics, the BM25F weight matrix derived from them, its vocabulary and the
-    chunk id of every row."""
-    model = weighting()
-    boosts = [schema()[f].format.field_boost for f in SEARCH_FIELDS]
-    save_postings(directory, postings)
-    matrix = bm25f_matrix(postings, len(vocab), boosts, model.B, model.K1)
-    sp.save_npz(directory / MATRIX, matrix, compressed=False)
-    (directory / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    (directory / DOCS).write_text(json.dumps(chunk_ids, ensure_ascii=False), encoding="utf-8")
-
-
 class KeywordIndex:
-    """A read-only keyword index: the BM25F weight matrix of the chunk table, with its vocabulary
+    """A read-only keyword index: BM25F over the chunk table's postings, with its vocabulary
     (thread-safe: queries only read it)."""
 
     def __init__(self, directory: Path):
         directory = Path(directory)
-        matrix = sp.load_npz(directory / MATRIX)   # np.load(allow_pickle=False) underneath
-        self.matrix = sp.csc_matrix(matrix, dtype=np.float32)
-        self.vocab: dict[str, int] = json.loads((directory / VOCAB).read_text(encoding="utf-8"))
-        self.chunk_ids: list[str] = json.loads((directory / DOCS).read_text(encoding="utf-8"))
+        stats = json.loads((directory / STATS).read_text(encoding="utf-8"))
+        n_fields = len(SEARCH_FIELDS)
+        terms = read_json_lines(directory / VOCAB, stats["vocab_bytes"])
+        self.vocab: dict[str, int] = {t: i for i, t in enumerate(terms)}
+        self.rows = stats["rows"]
+        base = read_base(directory, stats["base_columns"], stats["base_postings"])
+        tail = read_postings(directory, stats["rows"], stats["postings"], n_fields, start=stats["base_postings"])
+        if len(self.vocab) != stats["terms"] or (len(tail.rows) and tail.rows.min() < stats["base_rows"]):
+            raise ValueError("keyword statistics are damaged")
         with windex.open_dir(str(directory)).reader() as reader:
             live = reader.doc_count()
-        if self.matrix.shape != (live, len(self.vocab)) or len(self.chunk_ids) != live:
-            raise ValueError(f"BM25F matrix {self.matrix.shape} disagrees with the whoosh index "
-                             f"({live} docs) or its vocabulary ({len(self.vocab)} terms)")
-        if self.matrix.nnz and (self.matrix.indices.min() < 0 or self.matrix.indices.max() >= live):
-            raise ValueError("BM25F matrix is damaged")
+        if live != self.rows:
+            raise ValueError(f"keyword statistics of {self.rows} chunks disagree with the whoosh index ({live} docs)")
+        model = weighting()
+        exact = np.asarray(stats["base_exact"]) + exact_lengths(tail, boosts())
+        self.scorer = BM25FScorer([base, Columns.of(tail, n_fields, len(terms) * n_fields)], tail.lengths, exact,
+                                  len(terms), model.B, model.K1)
 
     def search_docs(self, terms: dict[str, float], allowed: np.ndarray | None = None,
                     limit: int = 100) -> list[tuple[int, float]]:
@@ -191,7 +242,7 @@ class KeywordIndex:
             return []
         cols = np.fromiter((c for c, _ in pairs), np.int64, len(pairs))
         weights = np.fromiter((w for _, w in pairs), np.float64, len(pairs))
-        scores = self.matrix[:, cols] @ weights
+        scores = self.scorer.scores(cols, weights)
         if allowed is not None:
             scores[~allowed] = 0.0
         # BM25F weights and query weights are positive, so the docs holding at least one query term
@@ -208,9 +259,5 @@ class KeywordIndex:
 
     def docs_with(self, terms) -> np.ndarray:
         """Rows (sorted) of the chunks holding any of the given index terms."""
-        cols = [self.vocab[t] for t in terms if t in self.vocab]
-        if not cols:
-            return np.zeros(0, dtype=np.int64)
-        held = np.zeros(self.matrix.shape[0], dtype=bool)
-        held[self.matrix[:, cols].indices] = True
-        return np.flatnonzero(held)
+        cols = np.array([self.vocab[t] for t in terms if t in self.vocab], dtype=np.int64)
+        return self.scorer.rows_with(cols) if len(cols) else np.zeros(0, dtype=np.int64)

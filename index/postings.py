@@ -1,9 +1,10 @@
-"""Raw keyword statistics of an index, in chunk-table order, and the BM25F weight matrix derived from them.
+"""Raw keyword statistics of an index, in chunk-table order, kept in append-only row files.
 
 A build reads, off whoosh's postings, every (chunk, field, term) frequency and every chunk's stored
 field length. These raw statistics depend on each chunk alone, so a later build reuses those of the
-plans it keeps and reads only the new plans' off whoosh; the corpus-wide parts of BM25F (idf,
-average field lengths) are then recomputed over all of them in a few vectorised passes.
+plans it keeps and reads only the new plans' off whoosh: a build that only adds plans appends their
+statistics to the previous build's files (index/rows.py). The corpus-wide parts of BM25F (idf,
+average field lengths) are computed from them when the index is opened (index/bm25f.py).
 """
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
-POSTINGS = "postings.npz"
+from index.rows import read_rows
+
+POSTINGS, LENGTHS = "postings.bin", "lengths.f32"
+# One posting on disk: chunk row, vocabulary column, field, weight (13 bytes, packed).
+POSTING = np.dtype([("row", "<i4"), ("col", "<i4"), ("field", "i1"), ("tf", "<f4")])
 
 
 @dataclass
@@ -38,6 +42,10 @@ class Postings:
         return Postings(self.rows[lo:hi] - start, self.cols[lo:hi], self.fields[lo:hi], self.tf[lo:hi],
                         self.lengths[start:end])
 
+    def shifted(self, offset: int) -> "Postings":
+        """The same statistics with every row number moved up by offset."""
+        return Postings(self.rows + np.int32(offset), self.cols, self.fields, self.tf, self.lengths)
+
     @staticmethod
     def concat(parts: list["Postings"], n_fields: int) -> "Postings":
         """The parts one after another (each part's rows shifted past the rows before it)."""
@@ -51,39 +59,22 @@ class Postings:
                         np.concatenate([p.lengths for p in parts]).astype(np.float32))
 
 
-def save_postings(directory: Path, p: Postings) -> None:
-    """Write the statistics beside the index (npy arrays in one uncompressed npz, no pickle)."""
-    np.savez(directory / POSTINGS, rows=p.rows, cols=p.cols, fields=p.fields, tf=p.tf, lengths=p.lengths)
+def posting_bytes(p: Postings) -> bytes:
+    """The postings as the bytes of their row file."""
+    out = np.empty(len(p.rows), dtype=POSTING)
+    out["row"], out["col"], out["field"], out["tf"] = p.rows, p.cols, p.fields, p.tf
+    return out.tobytes()
 
 
-def load_postings(directory: Path) -> Postings:
-    """Read statistics written by save_postings."""
-    with np.load(directory / POSTINGS, allow_pickle=False) as f:
-        return Postings(f["rows"], f["cols"], f["fields"], f["tf"], f["lengths"])
+def length_bytes(p: Postings) -> bytes:
+    """The stored field lengths as the bytes of their row file."""
+    return np.ascontiguousarray(p.lengths, dtype=np.float32).tobytes()
 
 
-def bm25f_matrix(p: Postings, n_terms: int, boosts: list[float], B: float, K1: float) -> sp.csc_matrix:
-    """The BM25F weight of every (chunk, term), as whoosh's BM25F computes it with every document live:
-
-        w_f(d, t) = idf_f(t) · tf·(K1+1) / (tf + K1·(1 − B + B·len_f(d)/avglen_f))
-        idf_f(t) = log(N / (df_f(t) + 1)) + 1
-
-    with tf the posting weight, len_f(d) the stored field length and avglen_f the mean of the exact
-    field lengths (a field's exact length is its frequencies summed: whoosh counts every token once).
-    A term's column sums its fields. Returns a float32 CSC matrix (rows × n_terms)."""
-    n_rows, n_fields = p.lengths.shape
-    rows, fields = p.rows.astype(np.int64), p.fields.astype(np.int64)
-    tf = p.tf.astype(np.float64)
-    boost = np.asarray(boosts, dtype=np.float64)
-    exact = np.bincount(fields, weights=tf / boost[fields], minlength=n_fields)
-    avg = exact / max(1, n_rows)
-    avg[avg == 0] = 1.0
-    df = np.bincount(fields * n_terms + p.cols, minlength=n_fields * n_terms)
-    idf = np.log(max(1, n_rows) / (df + 1.0)) + 1.0
-    norm = K1 * ((1 - B) + B * p.lengths[rows, fields].astype(np.float64) / avg[fields])
-    w = idf[fields * n_terms + p.cols] * (tf * (K1 + 1)) / (tf + norm)
-    # CSC (column-compressed) so that picking the query's term columns touches only their postings;
-    # entries of one (chunk, term) from different fields are summed.
-    matrix = sp.csc_matrix((w.astype(np.float32), (p.rows, p.cols)), shape=(n_rows, n_terms))
-    matrix.sum_duplicates()
-    return matrix
+def read_postings(directory: Path, n_rows: int, n_postings: int, n_fields: int, start: int = 0,
+                  mmap: bool = False) -> Postings:
+    """The statistics of the first n_rows chunks (n_postings postings) from their row files; postings
+    before `start` are left out (their rows' lengths are still read)."""
+    entries = read_rows(Path(directory) / POSTINGS, POSTING, (n_postings,), mmap=mmap)[start:]
+    lengths = read_rows(Path(directory) / LENGTHS, np.float32, (n_rows, n_fields), mmap=mmap)
+    return Postings(entries["row"], entries["col"], entries["field"], entries["tf"], lengths)

@@ -136,3 +136,5 @@ def test_plans_added_to_an_ann_index_are_searched_in_its_tail_then_folded_into_i
     for query in QUERIES[:5]:
         _assert_same_top_hits(_ids(engine().search(query, mode="semantic", top=10)),
                               _ids(eng.search(query, mode="semantic", top=10)))
+        # the keyword statistics were folded into the base as well: the full build's ranking
+        assert _ids(eng.search(query, mode="keyword", top=20)) == _ids(engine().search(query, mode="keyword", top=20))
