@@ -101,8 +101,13 @@ class SearchEngine:
         self._rows_with = functools.lru_cache(maxsize=256)(self.match_text.rows_with)
         self.plan_ids = list(dict.fromkeys(r["plan_id"] for r in records))
         self.levels = sorted({r["level"] for r in records})
-        self._columns = {f: np.array([r[f] for r in records], dtype=object)
-                         for f in ("plan_id", "level", "kind", "phase")}
+        # Filter columns as small integer codes: a filter is one np.isin over ints (over a national
+        # corpus an isin over str objects costs tens of ms per query).
+        self._codes: dict[str, tuple[dict[str, int], np.ndarray]] = {}
+        for f in ("plan_id", "level", "kind", "phase"):
+            code: dict[str, int] = {}
+            self._codes[f] = code, np.fromiter((code.setdefault(r[f], len(code)) for r in records), np.int32,
+                                               len(records))
 
     # ---------- loading ----------
     @classmethod
@@ -135,9 +140,9 @@ class SearchEngine:
             raise ValueError("chunk table and vectors disagree with meta.json")
         legs = [cls._open_leg(index_dir, leg, owner, meta) for leg in range(1 + len(meta.get("extra_models", [])))]
         keyword = KeywordIndex(index_dir / KEYWORD)
-        # Keyword doc numbers are chunk-table rows (the build writes chunks in table order).
-        if keyword.chunk_ids != [r["chunk_id"] for r in records]:
-            raise ValueError("keyword index documents disagree with the chunk table")
+        # Keyword rows are chunk-table rows (the build writes chunks in table order).
+        if keyword.rows != len(records):
+            raise ValueError("keyword index rows disagree with the chunk table")
         pending = np.load(index_dir / PENDING, allow_pickle=False) if meta.get("pending_windows") else None
         return cls(index_dir, meta, records, legs, keyword, encoder, pending)
 
@@ -260,7 +265,8 @@ class SearchEngine:
             return None
         mask = np.ones(len(self.records), dtype=bool)
         for name, values in filters.items():
-            mask &= np.isin(self._columns[name], values)
+            code, codes = self._codes[name]
+            mask &= np.isin(codes, [code[v] for v in values if v in code])
         for phrase in pq.phrases:
             mask &= self._mask_with(phrase.replace(" ", ""))
         for word in pq.excludes:
