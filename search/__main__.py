@@ -86,11 +86,18 @@ def _write_export(out: str, title: str, sections: list[tuple[str, list[dict], li
 def cmd_compare(args) -> int:
     engine = SearchEngine.load()
     comparer = Comparer(engine)
+    scope = None
+    if args.scope:
+        known = [p["plan_id"] for p in comparer.plans]
+        bad = [pid for pid in args.scope if pid not in known]
+        if bad:
+            raise QueryError(f"未知规划 {', '.join(bad)}（可选：{', '.join(known)}）(unknown plan id)")
+        scope = comparer.family(args.scope)
     themes = _read_lines(args.batch) if args.batch else [args.theme or ""]
     comparisons, results = [], []
     for theme in themes:
         try:
-            comparisons.append(comparer.compare(theme, top=args.top))
+            comparisons.append(comparer.compare(theme, top=args.top, plans=scope))
             results.append(comparisons[-1].to_dict())
         except QueryError as exc:
             if not args.batch:
@@ -217,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     c.add_argument("--batch", metavar="FILE", help="one theme per line; prints a JSON list")
     c.add_argument("--export", metavar="FILE.xlsx|FILE.docx")
+    c.add_argument("--scope", nargs="+", metavar="PLAN",
+                   help="compare these plans and the plans below them (e.g. a province with its cities and counties)")
     c.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("precedents", help="passages similar to a draft paragraph")

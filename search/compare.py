@@ -92,12 +92,27 @@ class Comparer:
             {"plan_id": i.id, "plan_title": i.title, "level": i.level, "parent": i.parent}
             for i in read_manifest(Path(manifest_path or config.MANIFEST_PATH)) if i.id in indexed])
 
-    def compare(self, theme: str, top: int = 3, mode: str = "hybrid") -> Comparison:
-        """The best passages of every plan on a theme, in hierarchy order, with statuses."""
+    def roots(self) -> list[str]:
+        """Plans without a parent in the corpus (provinces first), in hierarchy order."""
+        ids = {p["plan_id"] for p in self.plans}
+        return [p["plan_id"] for p in self.plans if p["parent"] not in ids]
+
+    def family(self, plan_ids) -> list[str]:
+        """The given plans and every plan below them (cities, then their counties), in hierarchy order."""
+        chosen = set(plan_ids)
+        for p in self.plans:   # hierarchy order: a parent always comes before its children
+            if p["parent"] in chosen:
+                chosen.add(p["plan_id"])
+        return [p["plan_id"] for p in self.plans if p["plan_id"] in chosen]
+
+    def compare(self, theme: str, top: int = 3, mode: str = "hybrid", plans=None) -> Comparison:
+        """The best passages of every plan on a theme (or of the plans given), in hierarchy order,
+        with statuses."""
         qa = self.engine.analyse(theme)
         qvec, vectors = qa.vectors[self.engine.similarity_leg], self.engine.vectors
+        wanted = None if plans is None else set(plans)
         columns = []
-        for p in self.plans:
+        for p in (p for p in self.plans if wanted is None or p["plan_id"] in wanted):
             pool = self.engine.search(qa, mode=mode, top=config.COMPARE_POOL, plans=[p["plan_id"]]).hits
             scored = []
             for rank, h in enumerate(pool):

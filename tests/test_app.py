@@ -202,6 +202,26 @@ def test_compare_marks_silent_plans(app):
     assert names == PLAN_NAMES                      # silent plans keep their column
 
 
+def test_compare_scope_lines_up_a_province_with_its_cities_and_counties(app, monkeypatch):
+    _page(app, "compare")
+    app.multiselect(key="compare_scope").set_value(["fujian"]).run()
+    app.text_input(key="compare_theme").input("根治欠薪").run()
+    _ok(app)
+    md = _markdown(app)
+    assert [md[i].split("**")[1] for i in _plan_header_positions(md)] == PLAN_NAMES[:3]
+    app.multiselect(key="compare_scope").set_value([]).run()
+    assert any("对照范围" in i.value for i in app.info) and not _plan_header_positions(_markdown(app))
+
+
+def test_a_large_corpus_starts_the_comparison_with_its_first_province(app_env, monkeypatch):
+    monkeypatch.setattr(config, "COMPARE_ALL_PLANS_MAX", 2)
+    at = _page(_start(app_env, monkeypatch), "compare")
+    at.text_input(key="compare_theme").input("根治欠薪").run()
+    _ok(at)
+    md = _markdown(at)
+    assert [md[i].split("**")[1] for i in _plan_header_positions(md)] == PLAN_NAMES[:3]
+
+
 # ------------------------------------------------------------------ 先例
 
 def test_precedents_marks_shared_wording_and_filters_plans(app):

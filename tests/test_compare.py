@@ -36,6 +36,16 @@ def test_compare_wage_arrears_all_plans_match_with_a_wage_measure_on_top():
         assert len(col.hits) == 3
 
 
+def test_a_comparison_scoped_to_a_province_holds_it_and_the_plans_below_it_unchanged():
+    c = comparer()
+    assert c.roots() == ["fujian", "hainan", "ezhou"]
+    assert c.family(["fujian"]) == ["fujian", "xiamen", "jinjiang"] and c.family(["xiamen"]) == ["xiamen"]
+    full = {col.plan_id: col.to_dict() for col in c.compare("社保卡一卡通").plans}
+    scoped = c.compare("社保卡一卡通", plans=c.family(["fujian"])).plans
+    assert [col.plan_id for col in scoped] == ["fujian", "xiamen", "jinjiang"]
+    assert all(col.to_dict() == full[col.plan_id] for col in scoped)
+
+
 def test_compare_a_theme_only_one_plan_has():
     statuses = {c.plan_id: c.status for c in comparer().compare("金砖国家").plans}
     assert statuses["xiamen"] == "match"
@@ -74,6 +84,10 @@ def test_cli_compare_json_batch_and_export(tmp_path):
     assert data["query"] == "根治欠薪"
     assert [p["plan_id"] for p in data["plans"]] == ["fujian", "xiamen", "jinjiang", "hainan", "ezhou"]
     assert set(data["plans"][0]) >= {"plan_id", "plan_title", "level", "parent", "status", "hits"}
+    out = _cli("compare", "根治欠薪", "--json", "--scope", "fujian")
+    assert [p["plan_id"] for p in json.loads(out.stdout)["plans"]] == ["fujian", "xiamen", "jinjiang"]
+    out = _cli("compare", "根治欠薪", "--scope", "taiwan")
+    assert out.returncode == 2 and "unknown plan id" in out.stderr and "Traceback" not in out.stderr
     batch = tmp_path / "themes.txt"
     batch.write_text("根治欠薪\n技工院校\n", encoding="utf-8")
     xlsx = tmp_path / "cmp.xlsx"

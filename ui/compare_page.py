@@ -3,6 +3,7 @@ import time
 
 import streamlit as st
 
+import config
 from search.export import rows as export_rows, writers
 from search.compare import STATUS_LABELS
 from search.query import QueryError
@@ -25,15 +26,23 @@ cols[0].caption("示例主题：")
 for col, ex in zip(cols[1:], EXAMPLES):
     col.button(ex, key=f"compare_ex_{ex}", on_click=_set_theme, args=(ex,), width="stretch")
 top = st.slider("每份规划显示的措施数", 1, 5, 3, key="compare_top")
+roots = ctx.comparer.roots()
+start = roots if len(ctx.comparer.plans) <= config.COMPARE_ALL_PLANS_MAX else roots[:1]
+scope = st.multiselect("对照范围（所选规划及其下级市、县规划）", roots, default=start, key="compare_scope",
+                       format_func=ctx.plan_name)
 
 if not (theme or "").strip():
     st.info("请输入政策主题，或点击上方示例主题。")
     st.stop()
+if not scope:
+    st.info("请在“对照范围”中选择至少一份规划。")
+    st.stop()
 
 t0 = time.perf_counter()
 try:
-    comparison = common.memo("compare", (ctx.index_fp, theme.strip(), top),
-                             lambda: ctx.comparer.compare(theme.strip(), top=top))
+    chosen = ctx.comparer.family(scope)
+    comparison = common.memo("compare", (ctx.index_fp, theme.strip(), top, tuple(chosen)),
+                             lambda: ctx.comparer.compare(theme.strip(), top=top, plans=chosen))
 except QueryError as exc:
     st.warning(str(exc))
     st.stop()
