@@ -45,6 +45,7 @@ from index import build as build_module  # noqa: E402
 from index.build import build_index, read_meta, vectors_file, window_texts  # noqa: E402
 from index.rows import read_rows  # noqa: E402
 from scripts import loadtest  # noqa: E402
+from search.compare import Comparer  # noqa: E402
 from search.engine import MODES, SearchEngine  # noqa: E402
 
 # The dev set lives in shared/ beside the repository.
@@ -77,6 +78,24 @@ def median_ms(engine: SearchEngine, mode: str, qs: list[str], rounds: int) -> fl
     return statistics.median(times)
 
 
+def compare_median_ms(engine: SearchEngine, manifest: Path, qs: list[str], rounds: int,
+                      province: bool = False) -> dict:
+    """Median latency (ms) of warm side-by-side comparisons of every plan, or (province) of the first
+    province with the plans below it, and how many plans that is; query vectors encoded afresh."""
+    comparer = Comparer(engine, manifest)
+    scope = comparer.family(comparer.roots()[:1]) if province else None
+    for q in qs:
+        comparer.compare(q, plans=scope)
+    times = []
+    for _ in range(rounds):
+        for q in qs:
+            engine.clear_query_cache()
+            t = time.perf_counter()
+            comparer.compare(q, plans=scope)
+            times.append((time.perf_counter() - t) * 1000)
+    return {"ms": round(statistics.median(times), 1), "plans": len(scope or comparer.plans)}
+
+
 def cold_median_ms(engine: SearchEngine, qs: list[str]) -> float:
     """Median latency (ms) of hybrid searches for queries the engine has not seen yet (its
     per-word document-frequency memo is cold); the encoder is loaded first."""
@@ -92,7 +111,8 @@ def cold_median_ms(engine: SearchEngine, qs: list[str]) -> float:
 def scale_copies(times: int, first: int = 0) -> list[PlanInfo]:
     """Manifest entries of the corpus copied `times` times under new plan ids (files unchanged),
     copies numbered from `first`."""
-    return [dataclasses.replace(info, id=f"{info.id}_{k}", parent="", file=f"copy{k}/{info.file}")
+    return [dataclasses.replace(info, id=f"{info.id}_{k}", parent=f"{info.parent}_{k}" if info.parent else "",
+                                file=f"copy{k}/{info.file}")
             for k in range(first, first + times) for info in read_manifest(config.MANIFEST_PATH)]
 
 
@@ -169,7 +189,7 @@ def add_one_plan_at_scale(scale: int, corpus: Path, index_dir: Path, cache_dir: 
         raise RuntimeError(f"adding a plan at scale failed: {done.stderr[-2000:]}")
     meta = read_meta(index_dir)
     return {"scale_add_plan_s": round(seconds, 1), "scale_add_plan_reused_plans": meta["reused_plans"],
-            "scale_add_plan_ann_grown": 0 < meta["ann_trained"] < sum(plan[3] for plan in meta["layout"])}
+            "scale_add_plan_appended": meta["appended"]}
 
 
 def vector_recall(big: SearchEngine, small: SearchEngine, qs: list[str], k: int = 20) -> dict:
@@ -353,6 +373,7 @@ def main(argv=None) -> int:
         report["embed_passages_per_s"] = {m: round(v, 1) for m, v in passages_per_s.items()}
         for mode in MODES:
             report[f"{mode}_ms"] = round(median_ms(engine, mode, qs, args.rounds), 2)
+        report["compare_ms"] = compare_median_ms(engine, config.MANIFEST_PATH, qs, args.rounds)["ms"]
         report.update(review_precedents_ms(engine, args.rounds))
         report.update(add_plan_seconds(tmp))
         print(json.dumps(report), flush=True)
@@ -371,6 +392,8 @@ def main(argv=None) -> int:
             for mode in MODES:
                 report[f"scale_{mode}_ms"] = round(median_ms(big, mode, qs, max(1, args.rounds // 2)), 1)
             report["scale_recall@20"] = vector_recall(big, engine, qs)
+            province = compare_median_ms(big, corpus / "plans.toml", qs[:8], 1, province=True)
+            report.update(scale_compare_province_ms=province["ms"], scale_compare_province_plans=province["plans"])
             report["peak_rss_mb"] = round(peak_rss_mb())
             del big
             report.update(add_one_plan_at_scale(args.scale, corpus, tmp / "scale", cache_dir))
