@@ -48,18 +48,6 @@ class Columns:
         counts = np.diff(self.indptr)
         return np.pad(counts, (0, max(0, n_columns - len(counts))))
 
-    def take(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(rows, weights, position in `columns`) of the entries of the given columns."""
-        n = len(self.indptr) - 1   # columns of terms newer than these postings hold nothing
-        spans = [(self.indptr[c], self.indptr[c + 1]) if c < n else (0, 0) for c in columns.tolist()]
-        if not spans or not any(b > a for a, b in spans):
-            z = np.zeros(0, dtype=np.int64)
-            return z, z.astype(np.float32), z
-        rows = np.concatenate([self.rows[a:b] for a, b in spans])
-        tf = np.concatenate([self.tf[a:b] for a, b in spans])
-        which = np.repeat(np.arange(len(spans)), [b - a for a, b in spans])
-        return rows, tf, which
-
 
 def write_base(directory: Path, columns: Columns) -> None:
     """Save the base postings, sorted by column."""
@@ -93,32 +81,32 @@ class BM25FScorer:
         self.parts, self.n_rows, self.K1 = parts, n_rows, K1
         avg = np.asarray(exact, dtype=np.float64) / max(1, n_rows)
         avg[avg == 0] = 1.0
-        self.norm = K1 * ((1 - B) + B * np.asarray(lengths, dtype=np.float64) / avg)   # (rows, fields)
+        # One contiguous float32 array per field: a column's postings gather from one of them.
+        norm = K1 * ((1 - B) + B * np.asarray(lengths, dtype=np.float64) / avg)
+        self.norm = [np.ascontiguousarray(norm[:, f], dtype=np.float32) for f in range(self.n_fields)]
         n_columns = n_terms * self.n_fields
         df = sum(part.df(n_columns) for part in parts)
         self.idf = np.log(max(1, n_rows) / (df + 1.0)) + 1.0
 
-    def _entries(self, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(rows, BM25F weights, position in `terms`) of every posting of the terms, in all fields."""
-        columns = (terms[:, None] * self.n_fields + np.arange(self.n_fields)).ravel()
-        rows, weights, which = [], [], []
-        for part in self.parts:
-            r, tf, k = part.take(columns)
-            if len(r):
-                col = columns[k]
-                tf = tf.astype(np.float64)
-                w = self.idf[col] * tf * (self.K1 + 1) / (tf + self.norm[r, col % self.n_fields])
-                rows.append(r), weights.append(w), which.append(k // self.n_fields)
-        if not rows:
-            z = np.zeros(0, dtype=np.int64)
-            return z, z.astype(np.float64), z
-        return np.concatenate(rows), np.concatenate(weights), np.concatenate(which)
+    def _postings(self, terms: np.ndarray):
+        """(position in `terms`, field, rows, weights) of every non-empty column of the terms, per part."""
+        for k, term in enumerate(terms.tolist()):
+            for f in range(self.n_fields):
+                c = term * self.n_fields + f
+                for part in self.parts:
+                    if c + 1 < len(part.indptr) and part.indptr[c + 1] > part.indptr[c]:
+                        a, b = part.indptr[c], part.indptr[c + 1]
+                        yield k, f, c, part.rows[a:b], part.tf[a:b]
 
     def scores(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Score of every chunk for vocabulary columns `terms` weighted by `weights`."""
-        rows, w, which = self._entries(terms)
-        return np.bincount(rows, weights=w * weights[which], minlength=self.n_rows)
+        out = np.zeros(self.n_rows, dtype=np.float64)
+        for k, f, c, rows, tf in self._postings(terms):
+            # rows are distinct within a column, so the scatter-add adds each posting once
+            out[rows] += np.float32(weights[k] * self.idf[c] * (self.K1 + 1)) * tf / (tf + self.norm[f][rows])
+        return out
 
     def rows_with(self, terms: np.ndarray) -> np.ndarray:
         """Rows (sorted) of the chunks holding any of the terms in any field."""
-        return np.unique(self._entries(terms)[0])
+        rows = [r for *_, r, _ in self._postings(terms)]
+        return np.unique(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
