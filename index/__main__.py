@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 
@@ -22,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
                                           "(corpus/embed_cache) for a model")
     s.add_argument("--embed-model", default=config.EMBED_MODEL)
     args = parser.parse_args(argv)
+    # A build is a short batch process that makes millions of small acyclic objects (chunks,
+    # records): the cyclic garbage collector would only rescan them. Adding one plan to 3,200 plans,
+    # in process: 25.5 s with it, 7.9 s without.
+    gc.disable()
     # `kill` (SIGTERM) unwinds like Ctrl-C, so the half-written build directory is removed.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     from corpus.loader import load_corpus

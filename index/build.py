@@ -428,18 +428,18 @@ def _write_keyword(tmp: Path, records: list[dict], digests: list, old_dir: Path 
     """The keyword index: whoosh segments and raw statistics of unchanged plans from the previous
     build, new and changed plans analysed now (everything, without a previous build); appended
     chunks join the base postings when rebase."""
-    docs = [_keyword_doc(r) for r in records]
     same = {pid for pid, digest, _ in digests if pid in spans and spans[pid].digest == digest}
     if not same:
-        write_index(tmp / KEYWORD, docs)
-        log(f"keyword index: {len(docs)} chunks analysed")
+        write_index(tmp / KEYWORD, [_keyword_doc(r) for r in records])
+        log(f"keyword index: {len(records)} chunks analysed")
         return
     source: list[int] = []
     for pid, _, n in digests:
         source += list(range(spans[pid].chunk_start, spans[pid].chunk_start + n)) if pid in same else [-1] * n
     drop = [pid for pid in spans if pid not in same]
-    update_index(old_dir / KEYWORD, tmp / KEYWORD, docs, source, drop, rebase)
-    log(f"keyword index: {source.count(-1)} chunks analysed, {len(docs) - source.count(-1)} reused, "
+    fresh = [_keyword_doc(r) for r, s in zip(records, source) if s < 0]
+    update_index(old_dir / KEYWORD, tmp / KEYWORD, fresh, source, drop, rebase)
+    log(f"keyword index: {len(fresh)} chunks analysed, {len(records) - len(fresh)} reused, "
         f"{len(drop)} plans dropped")
 
 

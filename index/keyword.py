@@ -68,13 +68,13 @@ def write_index(directory: Path, docs: list[dict]) -> None:
     _write_stats(directory, postings_of(ix, {d["chunk_id"]: i for i, d in enumerate(docs)}, vocab), list(vocab))
 
 
-def update_index(previous: Path, directory: Path, docs: list[dict], source: list[int],
+def update_index(previous: Path, directory: Path, fresh_docs: list[dict], source: list[int],
                  drop_plans: list[str], rebase: bool) -> None:
-    """Write into `directory` the keyword index of the chunk table `docs`, reusing the index in
-    `previous`: whoosh's files are linked (a commit never rewrites a file, it writes new ones), the
-    chunks of drop_plans are deleted from it and only new chunks are analysed and added.
-    source[i] is the row of the previous index whose raw statistics chunk i has, or -1 for a new
-    chunk. When the new chunks only follow the previous ones, their statistics are appended to the
+    """Write into `directory` the keyword index of a chunk table, reusing the index in `previous`:
+    whoosh's files are linked (a commit never rewrites a file, it writes new ones), the chunks of
+    drop_plans are deleted from it and only the new chunks (fresh_docs, in table order) are
+    analysed and added. source[i] is the row of the previous index whose raw statistics chunk i
+    has, or -1 for a new chunk. When the new chunks only follow the previous ones, their statistics are appended to the
     previous files and the base postings are kept unless `rebase`."""
     previous = Path(previous)
     directory.mkdir(parents=True, exist_ok=True)
@@ -86,7 +86,6 @@ def update_index(previous: Path, directory: Path, docs: list[dict], source: list
     vocab = {t: i for i, t in enumerate(terms)}
     source = np.asarray(source, dtype=np.int64)
     fresh_rows = np.flatnonzero(source < 0)
-    fresh_docs = [docs[i] for i in fresh_rows]
     # The new chunks are analysed once, into a whoosh index of them alone (held in memory): their
     # statistics are read off it, and its segment is copied into the index on disk.
     ram = RamStorage().create_index(schema())
