@@ -1,7 +1,6 @@
 """Index layer: tokenizer, embedding cache, idempotent + incremental + atomic builds, ST backend."""
 from __future__ import annotations
 
-import json
 import shutil
 
 import numpy as np
