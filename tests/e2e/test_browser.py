@@ -63,9 +63,12 @@ def test_compare_gensi_qianxin_with_excel_export(page, server, tmp_path):
     _open(page, base, "compare", 'input[aria-label="政策主题"]')
     t0 = _submit(page, "政策主题", "根治欠薪")
     page.locator(".rs-text").first.wait_for(state="visible")
-    page.get_by_text("湖北省鄂州市", exact=True).wait_for()
+    # the last plan's column header (its name is also a chip of the 对照范围 selector)
+    page.locator('[data-testid="stColumn"]').get_by_text("湖北省鄂州市", exact=True).wait_for()
     _idle(page)
     _record("compare_query_to_render_s", time.perf_counter() - t0)
+    chips = page.locator('[data-testid="stMultiSelect"]').inner_text()
+    assert all(name in chips for name in ("福建省", "海南省", "湖北省鄂州市"))   # the scope: every root plan
 
     # five columns in hierarchy order, each with a status badge
     columns = page.locator('[data-testid="stColumn"]:has(.rs-badge)')
