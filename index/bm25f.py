@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from index.postings import Postings
-from index.rows import read_rows
+from index.rows import read_rows, write_rows
 
 BASE_INDPTR, BASE_ENTRIES = "base-indptr.i64", "base-entries.bin"
 _ENTRY = np.dtype([("row", "<i4"), ("tf", "<f4")])
@@ -53,8 +53,8 @@ def write_base(directory: Path, columns: Columns) -> None:
     """Save the base postings, sorted by column."""
     entries = np.empty(len(columns.rows), dtype=_ENTRY)
     entries["row"], entries["tf"] = columns.rows, columns.tf
-    (Path(directory) / BASE_INDPTR).write_bytes(columns.indptr.tobytes())
-    (Path(directory) / BASE_ENTRIES).write_bytes(entries.tobytes())
+    write_rows(Path(directory) / BASE_INDPTR, columns.indptr)
+    write_rows(Path(directory) / BASE_ENTRIES, entries)
 
 
 def read_base(directory: Path, n_columns: int, n_entries: int) -> Columns:

@@ -21,7 +21,7 @@ from corpus.model import Plan
 from index import tokenize as tokenize_module
 from index.ann import build_ann, grow_ann, read_ann, write_ann
 from index.keyword import update_index, write_index
-from index.rows import extend_rows, json_lines, read_rows
+from index.rows import extend_rows, json_lines, read_rows, write_rows
 from index.vectors import EmbeddingCache, cached_vectors, embed_into_cache, embed_texts, get_encoder, text_key, write_shipped_cache
 
 # Bump when tokenization or the on-disk layout changes (5: extra embedding models; 6: float16
@@ -388,12 +388,9 @@ class _RowWriter:
 
     def write(self, name: str, keep_bytes: int, rows) -> int:
         """Write rows (an array, or bytes) as file `name`; returns the file's length in bytes."""
-        data = rows if isinstance(rows, bytes) else np.ascontiguousarray(rows).tobytes()
         if self.extending is None:
-            (self.folder / name).write_bytes(data)
-            return len(data)
-        extend_rows(self.extending / name, self.folder / name, keep_bytes, data)
-        return keep_bytes + len(data)
+            return write_rows(self.folder / name, rows)
+        return extend_rows(self.extending / name, self.folder / name, keep_bytes, rows)
 
 
 def _window_layout(plans: list[Plan], digests: list, kept: set[str], spans: dict[str, PlanSpan],
@@ -455,10 +452,22 @@ def _fresh_vectors(texts: list[str], encoder, cache, dtype, deferred: bool, dim:
     return vecs, None, n
 
 
+def _new_in_order(pieces: list[tuple[str, int, int]], n_new: int) -> bool:
+    """Whether the layout is the n_new new rows, in order, and nothing else."""
+    at = 0
+    for kind, start, count in pieces:
+        if count and (kind != "new" or start != at):
+            return False
+        at += count
+    return at == n_new
+
+
 def _assemble(pieces: list[tuple[str, int, int]], old: np.ndarray | None, new: np.ndarray,
               n_rows: int, dtype) -> np.ndarray:
     """One model's window matrix in the new layout, from runs of the previous build's rows and of the
-    new rows."""
+    new rows (the new rows themselves, not a copy, when they are the whole layout in order)."""
+    if n_rows and len(new) == n_rows and _new_in_order(pieces, n_rows):
+        return np.asarray(new, dtype=dtype)
     dim = old.shape[1] if old is not None else (new.shape[1] if new.ndim == 2 and len(new) else 0)
     out = np.zeros((n_rows, dim), dtype=dtype)   # old rows stay zero when old is None
     at = 0

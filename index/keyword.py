@@ -25,8 +25,8 @@ from whoosh.scoring import BM25F
 
 import config
 from index.bm25f import BASE_ENTRIES, BASE_INDPTR, BM25FScorer, Columns, exact_lengths, read_base, write_base
-from index.postings import LENGTHS, POSTING, POSTINGS, Postings, length_bytes, posting_bytes, read_postings
-from index.rows import extend_rows, json_lines, read_json_lines
+from index.postings import LENGTHS, POSTING, POSTINGS, Postings, length_rows, posting_rows, read_postings
+from index.rows import extend_rows, json_lines, read_json_lines, write_rows
 from index.tokenize import analyzer
 
 FILTER_FIELDS = ("plan_id", "level", "kind", "phase")
@@ -115,8 +115,8 @@ def update_index(previous: Path, directory: Path, fresh_docs: list[dict], source
 
 def _write_stats(directory: Path, p: Postings, terms: list[str]) -> None:
     """Write the raw statistics of a whole chunk table, its vocabulary and its base postings."""
-    (directory / POSTINGS).write_bytes(posting_bytes(p))
-    (directory / LENGTHS).write_bytes(length_bytes(p))
+    write_rows(directory / POSTINGS, posting_rows(p))
+    write_rows(directory / LENGTHS, length_rows(p))
     vocab = json_lines(terms)
     (directory / VOCAB).write_bytes(vocab)
     _write_base(directory, p, {"rows": len(p.lengths), "postings": len(p.rows), "terms": len(terms),
@@ -127,8 +127,8 @@ def _append_stats(previous: Path, directory: Path, stats: dict, fresh: Postings,
                   terms: list[str], rebase: bool) -> None:
     """Extend the previous build's statistics and vocabulary with the new chunks' (rows shifted
     past the old ones); keep its base postings (linked) unless rebase."""
-    extend_rows(previous / POSTINGS, directory / POSTINGS, stats["postings"] * POSTING.itemsize, posting_bytes(fresh))
-    extend_rows(previous / LENGTHS, directory / LENGTHS, stats["rows"] * 4 * len(SEARCH_FIELDS), length_bytes(fresh))
+    extend_rows(previous / POSTINGS, directory / POSTINGS, stats["postings"] * POSTING.itemsize, posting_rows(fresh))
+    extend_rows(previous / LENGTHS, directory / LENGTHS, stats["rows"] * 4 * len(SEARCH_FIELDS), length_rows(fresh))
     added = json_lines(terms[len(old_terms):])
     extend_rows(previous / VOCAB, directory / VOCAB, stats["vocab_bytes"], added)
     counts = {"rows": stats["rows"] + len(fresh.lengths), "postings": stats["postings"] + len(fresh.rows),

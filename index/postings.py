@@ -59,16 +59,16 @@ class Postings:
                         np.concatenate([p.lengths for p in parts]).astype(np.float32))
 
 
-def posting_bytes(p: Postings) -> bytes:
-    """The postings as the bytes of their row file."""
+def posting_rows(p: Postings) -> np.ndarray:
+    """The postings as the records of their row file."""
     out = np.empty(len(p.rows), dtype=POSTING)
     out["row"], out["col"], out["field"], out["tf"] = p.rows, p.cols, p.fields, p.tf
-    return out.tobytes()
+    return out
 
 
-def length_bytes(p: Postings) -> bytes:
-    """The stored field lengths as the bytes of their row file."""
-    return np.ascontiguousarray(p.lengths, dtype=np.float32).tobytes()
+def length_rows(p: Postings) -> np.ndarray:
+    """The stored field lengths as the rows of their row file."""
+    return np.ascontiguousarray(p.lengths, dtype=np.float32)
 
 
 def read_postings(directory: Path, n_rows: int, n_postings: int, n_fields: int, start: int = 0,

@@ -15,9 +15,27 @@ from pathlib import Path
 import numpy as np
 
 
-def extend_rows(previous: Path, path: Path, keep_bytes: int, data: bytes) -> None:
+def row_bytes(rows) -> memoryview:
+    """The bytes of rows (an array or bytes) as a flat view: an array is not copied when it is
+    already contiguous (a build writes matrices of gigabytes)."""
+    if isinstance(rows, (bytes, bytearray, memoryview)):
+        return memoryview(rows).cast("B")
+    return memoryview(np.ascontiguousarray(rows).reshape(-1).view(np.uint8))
+
+
+def write_rows(path: Path, rows) -> int:
+    """Write rows (an array or bytes) as a new file; returns its length in bytes."""
+    data = row_bytes(rows)
+    with open(path, "wb") as f:
+        f.write(data)
+    return data.nbytes
+
+
+def extend_rows(previous: Path, path: Path, keep_bytes: int, rows) -> int:
     """Make `path` the previous build's file `previous` (a hard link: nothing copied) cut to its first
-    keep_bytes bytes, followed by `data`. Raises ValueError when the file is shorter than keep_bytes."""
+    keep_bytes bytes, followed by rows (an array or bytes); returns the new length in bytes. Raises
+    ValueError when the file is shorter than keep_bytes."""
+    data = row_bytes(rows)
     os.link(previous, path)
     with open(path, "r+b") as f:
         size = f.seek(0, os.SEEK_END)
@@ -26,6 +44,7 @@ def extend_rows(previous: Path, path: Path, keep_bytes: int, data: bytes) -> Non
         f.truncate(keep_bytes)
         f.seek(keep_bytes)
         f.write(data)
+    return keep_bytes + data.nbytes
 
 
 def read_rows(path: Path, dtype, shape: tuple[int, ...], mmap: bool = False) -> np.ndarray:
