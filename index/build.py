@@ -22,13 +22,14 @@ from index import tokenize as tokenize_module
 from index.ann import build_ann, grow_ann, read_ann, write_ann
 from index.keyword import update_index, write_index
 from index.rows import extend_rows, json_lines, read_rows, write_rows
+from index.substrings import CODES, INDPTR, ROWS, match_text, write_bigrams
 from index.vectors import EmbeddingCache, cached_vectors, embed_into_cache, embed_texts, get_encoder, text_key, write_shipped_cache
 
 # Bump when tokenization or the on-disk layout changes (5: extra embedding models; 6: float16
 # vectors and an ANN index per model from config.ANN_MIN_WINDOWS windows; 7: incremental builds,
 # raw keyword statistics and the plan layout kept for the next build; 8: append-only row files, a
-# tail searched exactly).
-INDEX_FORMAT = 8
+# tail searched exactly; 9: a bigram index of the base chunks' texts).
+INDEX_FORMAT = 9
 META, CHUNKS, KEYWORD = "meta.json", "chunks.jsonl", "keyword"
 VECTOR_OWNER = "vector_owner.i32"   # chunk row of every window (row files: see index/rows.py)
 PENDING = "pending_chunks.npy"   # chunk rows a deferred build left without primary-model vectors
@@ -318,6 +319,7 @@ def _build(plans: list[Plan], records: list[dict], digests: list, fp: str, setti
         base_chunks, base_windows = (len(records), n_windows) if rebase else (old["base_chunks"], old["base_windows"])
         _write_keyword(tmp, records, digests, old_dir, spans, rebase, log)
         tmp.mkdir(exist_ok=True)
+        _write_bigrams(tmp, records, None if rebase else old_dir)
         rows = _RowWriter(tmp, old_dir if append else None)
         chunks_bytes = rows.write(CHUNKS, old.get("chunks_bytes", 0), json_lines(records[old.get("chunks", 0):] if append else records))
         rows.write(VECTOR_OWNER, 4 * old.get("windows", 0), owner[old["windows"]:] if append else owner)
@@ -438,6 +440,16 @@ def _write_keyword(tmp: Path, records: list[dict], digests: list, old_dir: Path 
     update_index(old_dir / KEYWORD, tmp / KEYWORD, fresh, source, drop, rebase)
     log(f"keyword index: {len(fresh)} chunks analysed, {len(records) - len(fresh)} reused, "
         f"{len(drop)} plans dropped")
+
+
+def _write_bigrams(tmp: Path, records: list[dict], keep_from: Path | None) -> None:
+    """The bigram index of the base chunks (index/substrings.py): the previous build's, linked
+    (keep_from: the base is unchanged), or made from every chunk's searchable text."""
+    if keep_from is not None:
+        for name in (CODES, INDPTR, ROWS):
+            os.link(keep_from / name, tmp / name)
+        return
+    write_bigrams(tmp, (match_text(r["heading_path"], r["text"]) for r in records))
 
 
 def _fresh_vectors(texts: list[str], encoder, cache, dtype, deferred: bool, dim: int | None, log):

@@ -1,9 +1,10 @@
-"""The searchable text of every chunk in one string, for exact substring look-ups at C speed.
+"""The searchable text of every chunk in one string, for exact substring look-ups.
 
 Words that are not index terms (a thesaurus form jieba splits, a colloquial word of a query), quoted
-phrases and exclusions are matched as substrings of the chunks' texts. Looping over half a million
-Python strings costs ~0.4 µs a chunk per word; one regular-expression scan over the joined text
-finds the same chunks 2-3× faster and the chunks' texts take one object instead of one per chunk.
+phrases and exclusions are matched as substrings of the chunks' texts. The texts are held as one
+joined string (one object instead of one per chunk). A word's rows come from the build's bigram
+index (index/substrings.py) for the chunks it covers, each candidate checked in the text, and
+from one scan of the text for the chunks appended since.
 """
 from __future__ import annotations
 
@@ -12,24 +13,20 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from index.tokenize import normalize
+from index.substrings import BigramIndex, units
 
 SEPARATOR = "\x00"   # between chunk texts; removed from texts and words, so no match spans two chunks
-
-
-def match_text(heading_path: list[str], text: str) -> str:
-    """A chunk's searchable text: heading path and text, normalised, spaces removed."""
-    return normalize(" ".join(heading_path) + " " + text).replace(" ", "")
 
 
 class ChunkTexts:
     """Searchable texts of the chunk table, row by row (a read-only sequence of str)."""
 
-    def __init__(self, texts: Iterable[str]):
+    def __init__(self, texts: Iterable[str], bigrams: BigramIndex | None = None):
         texts = [t.replace(SEPARATOR, "") for t in texts]
         self._joined = SEPARATOR.join(texts)
         self._starts = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum([len(t) + 1 for t in texts], out=self._starts[1:])
+        self.bigrams = bigrams
 
     def __len__(self) -> int:
         return len(self._starts) - 1
@@ -47,8 +44,24 @@ class ChunkTexts:
         """Rows (sorted, distinct) whose text contains word; every row for an empty word."""
         word = word.replace(SEPARATOR, "")
         if not word:
-            return np.arange(len(self), dtype=np.int32)
-        at = np.fromiter((m.start() for m in re.finditer(re.escape(word), self._joined)), np.int64)
-        rows = np.unique(np.searchsorted(self._starts, at, side="right") - 1).astype(np.int32)
+            rows = np.arange(len(self), dtype=np.int32)
+        elif self.bigrams is None or len(units(word)) < 2:
+            rows = self._scan(word, 0)
+        else:
+            candidates = self.bigrams.candidates(word)
+            if len(units(word)) > 2:   # a two-unit word is its one bigram: every candidate holds it
+                find = self._joined.find
+                ends = (self._starts[candidates + 1] - 1).tolist()
+                candidates = [r for r, a, b in zip(candidates.tolist(), self._starts[candidates].tolist(), ends)
+                              if find(word, a, b) >= 0]
+            rows = np.concatenate([np.asarray(candidates, dtype=np.int32), self._scan(word, self.bigrams.rows)])
         rows.flags.writeable = False   # callers may share it (memoised)
         return rows
+
+    def _scan(self, word: str, first_row: int) -> np.ndarray:
+        """Rows from first_row on whose text contains word, found by one scan of their text."""
+        if first_row >= len(self):
+            return np.zeros(0, dtype=np.int32)
+        found = re.compile(re.escape(word)).finditer(self._joined, int(self._starts[first_row]))
+        at = np.fromiter((m.start() for m in found), np.int64)
+        return np.unique(np.searchsorted(self._starts, at, side="right") - 1).astype(np.int32)

@@ -19,7 +19,8 @@ from index.keyword import KeywordIndex
 from index.rows import read_json_lines, read_rows
 from index.tokenize import normalize
 from index.vectors import get_encoder
-from search.chunk_texts import ChunkTexts, match_text
+from index.substrings import BigramIndex, match_text
+from search.chunk_texts import ChunkTexts
 from search.coverage import ThemeTerm, theme_terms
 from search.highlight import highlight
 from search.query import ParsedQuery, QueryAnalysis, QueryError, parse_query
@@ -67,7 +68,8 @@ class SearchEngine:
     and the query encoders."""
 
     def __init__(self, index_dir: Path, meta: dict, records: list[dict], legs: list[SemanticLeg],
-                 keyword: KeywordIndex, encoder=None, pending_rows: np.ndarray | None = None):
+                 keyword: KeywordIndex, encoder=None, pending_rows: np.ndarray | None = None,
+                 bigrams: BigramIndex | None = None):
         self.index_dir = index_dir
         self.meta = meta
         self.records = records
@@ -94,10 +96,10 @@ class SearchEngine:
         self._df: dict[tuple[str, ...], int] = {}
         self._query_vector = functools.lru_cache(maxsize=512)(self._encode_query)
         self.row = {r["chunk_id"]: i for i, r in enumerate(records)}
-        self.match_text = ChunkTexts(match_text(r["heading_path"], r["text"]) for r in records)
-        # Rows of the words scanned in the text, memoised per word: a word recurs in the forms of
+        self.match_text = ChunkTexts((match_text(r["heading_path"], r["text"]) for r in records), bigrams)
+        # Rows of the words looked up in the text, memoised per word: a word recurs in the forms of
         # several concepts and in doc_share, and the side-by-side view filters the same phrases
-        # once per plan; a scan of a national corpus costs tens of ms.
+        # once per plan.
         self._rows_with = functools.lru_cache(maxsize=256)(self.match_text.rows_with)
         self.plan_ids = list(dict.fromkeys(r["plan_id"] for r in records))
         self.levels = sorted({r["level"] for r in records})
@@ -144,7 +146,8 @@ class SearchEngine:
         if keyword.rows != len(records):
             raise ValueError("keyword index rows disagree with the chunk table")
         pending = np.load(index_dir / PENDING, allow_pickle=False) if meta.get("pending_windows") else None
-        return cls(index_dir, meta, records, legs, keyword, encoder, pending)
+        bigrams = BigramIndex(index_dir, meta["base_chunks"])
+        return cls(index_dir, meta, records, legs, keyword, encoder, pending, bigrams)
 
     @staticmethod
     def _open_leg(index_dir: Path, leg: int, owner: np.ndarray, meta: dict) -> SemanticLeg:

@@ -249,6 +249,11 @@ def _same_index(a, b) -> None:
     assert not any(len(eb.keyword.docs_with([t])) for t in set(eb.keyword.vocab) - set(ea.keyword.vocab))
     for q in ("根治欠薪", "社保卡一卡通", "技工院校建设"):
         assert [h.chunk_id for h in ea.search(q, top=10).hits] == [h.chunk_id for h in eb.search(q, top=10).hits]
+    # substring look-ups: the bigram index of the base plus a scan of the appended chunks find what
+    # one bigram index of the whole table finds (words taken from the last plan's passages)
+    for row in range(len(ea.records) - 1, len(ea.records) - 40, -3):
+        word = ea.match_text[row][4:9]
+        assert list(ea.match_text.rows_with(word)) == list(eb.match_text.rows_with(word))
 
 
 def test_adding_changing_and_removing_plans_reuses_the_rest_and_equals_a_full_build(tmp_path):

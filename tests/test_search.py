@@ -15,6 +15,7 @@ import config
 from search.engine import MODES
 from search.highlight import highlight
 from search.query import QueryError, parse_query
+from search.thesaurus import load_groups
 from test_index_support import built_index, engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,6 +208,25 @@ def test_document_frequency_of_index_terms_and_of_other_words():
     assert "外出务工" not in eng.keyword.vocab
     assert round(eng.doc_share("外出务工") * n) == sum("外出务工" in t for t in eng.match_text) > 0
     assert round(eng.doc_share("根治欠薪") * n) == sum("根治欠薪" in t for t in eng.match_text) > 0
+
+
+def test_substring_look_ups_find_exactly_the_passages_holding_the_word():
+    # words that are not index terms are looked up in the bigram index of the passages' texts and
+    # checked in the text: the rows must be those a scan of every passage finds, no more, no fewer
+    eng = engine()
+    texts = [eng.match_text[i] for i in range(len(eng.match_text))]
+    assert eng.match_text.bigrams is not None and eng.match_text.bigrams.rows == len(texts)
+    rng = np.random.default_rng(7)
+    words = [f for group in load_groups() for f in group]
+    for row in rng.choice(len(texts), 60, replace=False):
+        t = texts[row]
+        for n in (2, 3, 5, 8):
+            if len(t) > n:
+                a = int(rng.integers(0, len(t) - n))
+                words.append(t[a:a + n])
+    words += ["𠮷𠮷", "不存在的说法甲乙", "养"]   # outside the BMP, nowhere, one character
+    for w in words:
+        assert list(eng.match_text.rows_with(w)) == [i for i, t in enumerate(texts) if w in t], w
 
 
 def test_a_phrase_never_matches_across_two_passages():
