@@ -162,6 +162,10 @@ def test_missing_or_damaged_index_is_rebuilt(tmp_path):
     messages.clear()
     eng = SearchEngine.load(index_dir, cache_dir, log=messages.append)
     assert any("rebuild" in m for m in messages) and eng.search("社保卡", mode="keyword").hits
+    (index_dir / "bigram-rows.i32").write_bytes(b"truncated")
+    messages.clear()
+    eng = SearchEngine.load(index_dir, cache_dir, log=messages.append)
+    assert any("rebuild" in m for m in messages) and len(eng.match_text.rows_with("外出务工")) > 0
 
 
 def _tiny_sentence_transformer(path):
