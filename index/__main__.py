@@ -25,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # A build is a short batch process that makes millions of small acyclic objects (chunks,
     # records): the cyclic garbage collector would only rescan them. Adding one plan to 3,200 plans,
-    # in process: 25.5 s with it, 7.9 s without.
+    # in process: 25.5 s with it, 7.9 s without. The cycles whoosh's analysis leaves are not worth
+    # collecting: a full build of 500 plans peaks at 1,419 MB without the collector and 1,389 MB with
+    # it on after the corpus is loaded and frozen (which makes adding a plan 0.8 s slower).
     gc.disable()
     # `kill` (SIGTERM) unwinds like Ctrl-C, so the half-written build directory is removed.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
