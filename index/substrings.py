@@ -21,12 +21,13 @@ from index.rows import read_rows, write_rows
 from index.tokenize import normalize
 
 CODES, INDPTR, ROWS = "bigram-codes.u32", "bigram-indptr.i64", "bigram-rows.i32"
+SEPARATOR = "\x00"   # between texts joined into one string; never inside a text, so no match spans two
 _BLOCK = 32_768   # chunks coded at a time (bounds the build's transient memory)
 
 
 def match_text(heading_path: list[str], text: str) -> str:
     """A chunk's searchable text: heading path and text, normalised, spaces removed."""
-    return normalize(" ".join(heading_path) + " " + text).replace(" ", "").replace("\x00", "")
+    return normalize(" ".join(heading_path) + " " + text).replace(" ", "").replace(SEPARATOR, "")
 
 
 def units(text: str) -> np.ndarray:
@@ -41,12 +42,11 @@ def bigram_codes(u: np.ndarray) -> np.ndarray:
 
 def _block_pairs(texts: list[str], first_row: int) -> np.ndarray:
     """Distinct (code << 32 | row) of the bigrams of consecutive texts, sorted."""
-    u = units("\x00".join(texts))   # match_text leaves no NUL: no bigram spans two texts
-    lengths = np.array([len(units(t)) for t in texts], dtype=np.int64)
-    row = np.repeat(np.arange(first_row, first_row + len(texts), dtype=np.uint64), lengths + 1)[:-1]
-    codes = bigram_codes(u)
-    keep = (u[:-1] != 0) & (u[1:] != 0)
-    pairs = (codes[keep].astype(np.uint64) << np.uint64(32)) | row[:-1][keep]
+    u = units(SEPARATOR.join(texts))   # match_text leaves no separator: no bigram spans two texts
+    gap = u == ord(SEPARATOR)
+    row = np.cumsum(gap, dtype=np.uint64) + np.uint64(first_row)   # each unit's text: separators passed
+    keep = ~gap[:-1] & ~gap[1:]
+    pairs = (bigram_codes(u)[keep].astype(np.uint64) << np.uint64(32)) | row[:-1][keep]
     pairs.sort()
     return pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
 
@@ -60,9 +60,10 @@ def write_bigrams(directory: Path, texts) -> int:
     del blocks
     pairs.sort(kind="stable")   # merges the sorted blocks; they cover disjoint rows, so no pair repeats
     codes, rows = np.empty(len(pairs), dtype=np.uint32), np.empty(len(pairs), dtype=np.int32)
-    for i in range(0, len(pairs), _BLOCK * 64):   # in slices: no full-size 64-bit temporaries
-        codes[i:i + _BLOCK * 64] = pairs[i:i + _BLOCK * 64] >> np.uint64(32)
-        rows[i:i + _BLOCK * 64] = pairs[i:i + _BLOCK * 64] & np.uint64(0xFFFFFFFF)
+    step = _BLOCK * 64
+    for i in range(0, len(pairs), step):   # in slices: no full-size 64-bit temporaries
+        codes[i:i + step] = pairs[i:i + step] >> np.uint64(32)
+        rows[i:i + step] = pairs[i:i + step] & np.uint64(0xFFFFFFFF)
     del pairs
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, dtype=np.int64)
     directory = Path(directory)
@@ -86,10 +87,10 @@ class BigramIndex:
             raise ValueError("bigram index is damaged")
         self.row_ids = read_rows(directory / ROWS, np.int32, (n,), mmap=True)
 
-    def candidates(self, word: str) -> np.ndarray:
-        """Rows (sorted) holding every bigram of word (a word of 2+ units): a superset of the rows
-        holding the word."""
-        wanted = np.unique(bigram_codes(units(word)))
+    def candidates(self, word_units: np.ndarray) -> np.ndarray:
+        """Rows (sorted) holding every bigram of a word (its UTF-16 units, 2 or more): a superset of
+        the rows holding the word."""
+        wanted = np.unique(bigram_codes(word_units))
         at = np.searchsorted(self.codes, wanted)
         if np.any(at >= len(self.codes)) or np.any(self.codes[np.minimum(at, len(self.codes) - 1)] != wanted):
             return np.zeros(0, dtype=np.int32)   # some bigram occurs nowhere

@@ -13,9 +13,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from index.substrings import BigramIndex, units
-
-SEPARATOR = "\x00"   # between chunk texts; removed from texts and words, so no match spans two chunks
+from index.substrings import SEPARATOR, BigramIndex, units
 
 
 class ChunkTexts:
@@ -43,13 +41,14 @@ class ChunkTexts:
     def rows_with(self, word: str) -> np.ndarray:
         """Rows (sorted, distinct) whose text contains word; every row for an empty word."""
         word = word.replace(SEPARATOR, "")
+        word_units = units(word)
         if not word:
             rows = np.arange(len(self), dtype=np.int32)
-        elif self.bigrams is None or len(units(word)) < 2:
+        elif self.bigrams is None or len(word_units) < 2:
             rows = self._scan(word, 0)
         else:
-            candidates = self.bigrams.candidates(word)
-            if len(units(word)) > 2:   # a two-unit word is its one bigram: every candidate holds it
+            candidates = self.bigrams.candidates(word_units)
+            if len(word_units) > 2:   # a two-unit word is its one bigram: every candidate holds it
                 find = self._joined.find
                 ends = (self._starts[candidates + 1] - 1).tolist()
                 candidates = [r for r, a, b in zip(candidates.tolist(), self._starts[candidates].tolist(), ends)
