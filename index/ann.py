@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 
 import config
+from index.rows import row_blocks
 from index.vectors import cpu_count
 
 # Idle OpenMP threads must sleep, not spin (see E5Encoder); read when faiss loads its runtime.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import faiss  # noqa: E402
 
-_BLOCK = 65_536   # rows converted to float32 at a time while adding
+_BLOCK = 65_536   # rows read (and converted to float32) at a time
 
 
 def n_lists(n_windows: int) -> int:
@@ -39,26 +41,30 @@ def n_lists(n_windows: int) -> int:
     return max(1, min(round(config.ANN_LISTS_PER_SQRT * math.sqrt(n_windows)), n_windows // 39))
 
 
-def build_ann(windows: np.ndarray) -> faiss.Index:
-    """IVF index (inner product, fp16 codes) of unit window vectors (float16 or float32 rows);
-    its ids are the window rows. Trained on a fixed-seed sample, so a build is reproducible."""
-    n, dim = windows.shape
+def build_ann(path: Path, dtype, n: int, dim: int) -> faiss.Index:
+    """IVF index (inner product, fp16 codes) of the n unit window vectors (rows of `dim` values of
+    dtype) in the row file at path; its ids are the window rows. The file is streamed in blocks, so
+    the matrix is never held beside the index's codes. Trained on a fixed-seed sample, so a build
+    is reproducible."""
     nlist = n_lists(n)
     index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, nlist,
                                           faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
     faiss.omp_set_num_threads(cpu_count())
     sample = np.sort(np.random.default_rng(0).choice(n, min(n, 64 * nlist), replace=False))
-    index.train(np.ascontiguousarray(windows[sample], dtype=np.float32))
-    for i in range(0, n, _BLOCK):
-        index.add(np.ascontiguousarray(windows[i:i + _BLOCK], dtype=np.float32))
-    return index
+    train = np.empty((len(sample), dim), dtype=np.float32)
+    for at, block in row_blocks(path, dtype, dim, 0, n, _BLOCK):
+        lo, hi = np.searchsorted(sample, [at, at + len(block)])
+        train[lo:hi] = block[sample[lo:hi] - at]
+    index.train(train)
+    del train
+    return grow_ann(index, path, dtype, n, dim)
 
 
-def grow_ann(index: faiss.Index, windows: np.ndarray) -> faiss.Index:
-    """The index with the windows past its last one added (ids continue the rows; the lists keep
-    the centroids they were trained with)."""
-    for i in range(index.ntotal, len(windows), _BLOCK):
-        index.add(np.ascontiguousarray(windows[i:min(i + _BLOCK, len(windows))], dtype=np.float32))
+def grow_ann(index: faiss.Index, path: Path, dtype, n: int, dim: int) -> faiss.Index:
+    """The index with the windows of the row file at path past its last one added, up to n (ids
+    continue the rows; the lists keep the centroids they were trained with)."""
+    for _, block in row_blocks(path, dtype, dim, index.ntotal, n, _BLOCK):
+        index.add(np.ascontiguousarray(block, dtype=np.float32))
     return index
 
 

@@ -254,8 +254,9 @@ def build_index(plans: list[Plan], index_dir: Path | None = None, cache_dir: Pat
     caches = {m: open_cache(enc, cache_dir) for m, enc in encoders.items()}
     previous = None if force else reusable(index_dir, settings)
     kept = _kept_vectors(digests, previous[1] if previous else {})
-    fresh_texts = window_texts([p for p, d in zip(plans, digests) if d[0] not in kept])[0]
-    embedded = embed_missing(fresh_texts, encoders, caches, [model] if defer_embedding else [], log)
+    # (the window texts are not held past this call: the build cuts its own)
+    embedded = embed_missing(window_texts([p for p, d in zip(plans, digests) if d[0] not in kept])[0],
+                             encoders, caches, [model] if defer_embedding else [], log)
     with build_lock(index_dir, config.INDEX_LOCK_WAIT_S if wait is None else wait, log):
         # The build we waited for may have produced this very index, or another previous one.
         if (done := up_to_date()) is not None:
@@ -348,7 +349,6 @@ def _build(plans: list[Plan], records: list[dict], digests: list, fp: str, setti
                 if ann:
                     rows.write(chunk_vectors_file(leg), old["chunks"] * dim * itemsize,
                                new[starts[starts >= old["windows"]] - old["windows"]])
-                vecs = read_rows(tmp / vectors_file(leg), dtype, (n_windows, dim), mmap=True)
             else:
                 old_vecs = (read_rows(old_dir / vectors_file(leg), old["vector_dtype"], (old["windows"], old_dim),
                                       mmap=True) if kept else None)
@@ -356,11 +356,12 @@ def _build(plans: list[Plan], records: list[dict], digests: list, fp: str, setti
                 rows.write(vectors_file(leg), 0, vecs)
                 if ann:
                     rows.write(chunk_vectors_file(leg), 0, vecs[starts])
-            del new
+                del vecs, old_vecs
+            del new   # one model's matrix in memory at a time, and none while the ANN indexes are made
             log(f"vectors of {name}: {len(records)} chunks in {n_windows} windows, {n} newly embedded")
-            if ann:
-                _write_ann(tmp, leg, vecs, old_dir if not rebase else None, old_dir if grow else None, log)
-            del vecs   # one model's matrix in memory at a time
+        del texts
+        for leg, dim in enumerate(dims if ann else []):
+            _write_ann(tmp, leg, dtype, n_windows, dim, old_dir if not rebase else None, old_dir if grow else None, log)
         layout = [[pid, digest, n_chunks, piece[2], pid in layout_pending]
                   for (pid, digest, n_chunks), piece in zip(digests, pieces)]
         meta = {"format": INDEX_FORMAT, "fingerprint": fp, "settings": settings, "model": model,
@@ -491,17 +492,20 @@ def _assemble(pieces: list[tuple[str, int, int]], old: np.ndarray | None, new: n
     return out
 
 
-def _write_ann(folder: Path, leg: int, vecs: np.ndarray, link_from: Path | None, grow_from: Path | None,
-               log) -> None:
-    """One model's ANN index over its windows: the previous build's file linked as it is (link_from:
-    it still covers the base), that index with the new rows added (grow_from), or a newly trained one."""
+def _write_ann(folder: Path, leg: int, dtype, n_windows: int, dim: int, link_from: Path | None,
+               grow_from: Path | None, log) -> None:
+    """One model's ANN index over the window vectors its build wrote: the previous build's file linked
+    as it is (link_from: it still covers the base), that index with the new rows added (grow_from),
+    or a newly trained one."""
     if link_from is not None:
         os.link(link_from / ann_file(leg), folder / ann_file(leg))
         return
     t = time.perf_counter()
-    index = grow_ann(read_ann(grow_from / ann_file(leg)), vecs) if grow_from is not None else build_ann(vecs)
+    vectors = folder / vectors_file(leg)
+    index = (grow_ann(read_ann(grow_from / ann_file(leg)), vectors, dtype, n_windows, dim) if grow_from is not None
+             else build_ann(vectors, dtype, n_windows, dim))
     write_ann(index, folder / ann_file(leg))
-    log(f"ANN index of model {leg}: {index.nlist} lists over {len(vecs)} windows "
+    log(f"ANN index of model {leg}: {index.nlist} lists over {n_windows} windows "
         f"({'grown' if grow_from is not None else 'trained'}) in {time.perf_counter() - t:.1f}s")
 
 

@@ -62,6 +62,22 @@ def read_rows(path: Path, dtype, shape: tuple[int, ...], mmap: bool = False) -> 
     return data.reshape(shape)
 
 
+def row_blocks(path: Path, dtype, dim: int, start: int, stop: int, block: int):
+    """Rows start..stop of a row file of `dim` columns, as (first row, array of up to `block` rows)
+    pairs read with plain reads: unlike a memory map, the pages read never count against the
+    process, so a build can stream a matrix of gigabytes it no longer holds. Raises ValueError
+    when the file holds fewer rows."""
+    dtype = np.dtype(dtype)
+    with open(path, "rb") as f:
+        for at in range(start, stop, block):
+            count = min(block, stop - at) * dim
+            f.seek(at * dim * dtype.itemsize)
+            data = np.fromfile(f, dtype=dtype, count=count)
+            if len(data) < count:
+                raise ValueError(f"{path} holds fewer than {stop} rows of {dim} values")
+            yield at, data.reshape(-1, dim)
+
+
 def json_lines(items) -> bytes:
     """Items as JSON lines (a JSON string never holds a raw newline, so lines split items)."""
     return "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in items).encode("utf-8")

@@ -221,12 +221,11 @@ def embed_texts(texts: list[str], encoder, cache: EmbeddingCache, batch: int = 6
     """Vectors for texts, embedding only those missing from the cache; returns (matrix of dtype,
     n_embedded). The matrix is filled in place: no float32 copy of it is held beside it."""
     embedded = embed_into_cache(texts, encoder, cache, batch, progress)
-    keys = [text_key(t) for t in texts]
-    if not keys:
+    if not texts:
         return np.zeros((0, 0), dtype=dtype), 0
-    out = np.empty((len(keys), len(cache.get(keys[0]))), dtype=dtype)
-    for i, key in enumerate(keys):
-        out[i] = cache.get(key)
+    out = np.empty((len(texts), len(cache.get(text_key(texts[0])))), dtype=dtype)
+    for i, text in enumerate(texts):   # keys are not kept: a million of them take 130 MB
+        out[i] = cache.get(text_key(text))
     return out, embedded
 
 
