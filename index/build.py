@@ -21,7 +21,7 @@ from corpus.model import Plan
 from index import tokenize as tokenize_module
 from index.ann import build_ann, grow_ann, read_ann, write_ann
 from index.keyword import update_index, write_index
-from index.rows import extend_rows, json_lines, read_rows, write_rows
+from index.rows import extend_rows, gathered, json_lines, read_rows, write_rows
 from index.substrings import CODES, INDPTR, ROWS, match_text, write_bigrams
 from index.vectors import EmbeddingCache, cached_vectors, embed_into_cache, embed_texts, get_encoder, text_key, write_shipped_cache
 
@@ -348,14 +348,14 @@ def _build(plans: list[Plan], records: list[dict], digests: list, fp: str, setti
                 rows.write(vectors_file(leg), old["windows"] * dim * itemsize, new)
                 if ann:
                     rows.write(chunk_vectors_file(leg), old["chunks"] * dim * itemsize,
-                               new[starts[starts >= old["windows"]] - old["windows"]])
+                               gathered(new, starts[starts >= old["windows"]] - old["windows"]))
             else:
                 old_vecs = (read_rows(old_dir / vectors_file(leg), old["vector_dtype"], (old["windows"], old_dim),
                                       mmap=True) if kept else None)
                 vecs = _assemble(pieces, old_vecs, new, n_windows, dtype)
                 rows.write(vectors_file(leg), 0, vecs)
                 if ann:
-                    rows.write(chunk_vectors_file(leg), 0, vecs[starts])
+                    rows.write(chunk_vectors_file(leg), 0, gathered(vecs, starts))
                 del vecs, old_vecs
             del new   # one model's matrix in memory at a time, and none while the ANN indexes are made
             log(f"vectors of {name}: {len(records)} chunks in {n_windows} windows, {n} newly embedded")

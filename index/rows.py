@@ -23,19 +23,29 @@ def row_bytes(rows) -> memoryview:
     return memoryview(np.ascontiguousarray(rows).reshape(-1).view(np.uint8))
 
 
+def _pieces(rows):
+    """rows as byte views: one for an array or bytes, one per block for an iterator of blocks."""
+    if isinstance(rows, (bytes, bytearray, memoryview, np.ndarray)):
+        return [row_bytes(rows)]
+    return (row_bytes(block) for block in rows)
+
+
+def gathered(matrix: np.ndarray, rows: np.ndarray, block: int = 65_536):
+    """The given rows of a matrix as an iterator of blocks (to write them without a copy of them all)."""
+    return (matrix[rows[i:i + block]] for i in range(0, len(rows), block))
+
+
 def write_rows(path: Path, rows) -> int:
-    """Write rows (an array or bytes) as a new file; returns its length in bytes."""
-    data = row_bytes(rows)
+    """Write rows (an array, bytes, or an iterator of arrays written in turn) as a new file; returns
+    its length in bytes."""
     with open(path, "wb") as f:
-        f.write(data)
-    return data.nbytes
+        return sum(f.write(piece) for piece in _pieces(rows))
 
 
 def extend_rows(previous: Path, path: Path, keep_bytes: int, rows) -> int:
     """Make `path` the previous build's file `previous` (a hard link: nothing copied) cut to its first
-    keep_bytes bytes, followed by rows (an array or bytes); returns the new length in bytes. Raises
+    keep_bytes bytes, followed by rows (as for write_rows); returns the new length in bytes. Raises
     ValueError when the file is shorter than keep_bytes."""
-    data = row_bytes(rows)
     os.link(previous, path)
     with open(path, "r+b") as f:
         size = f.seek(0, os.SEEK_END)
@@ -43,8 +53,7 @@ def extend_rows(previous: Path, path: Path, keep_bytes: int, rows) -> int:
             raise ValueError(f"{previous} holds {size} bytes, fewer than the {keep_bytes} its index recorded")
         f.truncate(keep_bytes)
         f.seek(keep_bytes)
-        f.write(data)
-    return keep_bytes + data.nbytes
+        return keep_bytes + sum(f.write(piece) for piece in _pieces(rows))
 
 
 def read_rows(path: Path, dtype, shape: tuple[int, ...], mmap: bool = False) -> np.ndarray:
