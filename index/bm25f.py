@@ -37,11 +37,13 @@ class Columns:
     @classmethod
     def of(cls, p: Postings, n_fields: int, n_columns: int) -> "Columns":
         """Postings (sorted by row) regrouped by column; rows stay ascending within a column."""
-        key = p.cols.astype(np.int64) * n_fields + p.fields
+        key = p.cols.astype(np.int32 if n_columns < 2 ** 31 else np.int64) * n_fields + p.fields
         order = np.argsort(key, kind="stable")
         indptr = np.zeros(n_columns + 1, dtype=np.int64)
         np.cumsum(np.bincount(key, minlength=n_columns), out=indptr[1:])
-        return cls(indptr, np.asarray(p.rows)[order].astype(np.int32), np.asarray(p.tf)[order].astype(np.float32))
+        del key
+        return cls(indptr, np.asarray(p.rows)[order].astype(np.int32, copy=False),
+                   np.asarray(p.tf)[order].astype(np.float32, copy=False))
 
     def df(self, n_columns: int) -> np.ndarray:
         """Entries per column, padded with zeros to n_columns."""
@@ -49,12 +51,15 @@ class Columns:
         return np.pad(counts, (0, max(0, n_columns - len(counts))))
 
 
-def write_base(directory: Path, columns: Columns) -> None:
-    """Save the base postings, sorted by column."""
-    entries = np.empty(len(columns.rows), dtype=_ENTRY)
-    entries["row"], entries["tf"] = columns.rows, columns.tf
+def write_base(directory: Path, columns: Columns, block: int = 1 << 22) -> None:
+    """Save the base postings, sorted by column (their records made a block at a time)."""
+    def records():
+        for i in range(0, len(columns.rows), block):
+            out = np.empty(min(block, len(columns.rows) - i), dtype=_ENTRY)
+            out["row"], out["tf"] = columns.rows[i:i + block], columns.tf[i:i + block]
+            yield out
     write_rows(Path(directory) / BASE_INDPTR, columns.indptr)
-    write_rows(Path(directory) / BASE_ENTRIES, entries)
+    write_rows(Path(directory) / BASE_ENTRIES, records())
 
 
 def read_base(directory: Path, n_columns: int, n_entries: int) -> Columns:
@@ -66,10 +71,15 @@ def read_base(directory: Path, n_columns: int, n_entries: int) -> Columns:
     return Columns(indptr, entries["row"], entries["tf"])
 
 
-def exact_lengths(p: Postings, boosts: np.ndarray) -> np.ndarray:
-    """Each field's exact length summed over the chunks (frequencies: weights over field boosts)."""
-    fields = np.asarray(p.fields, dtype=np.int64)
-    return np.bincount(fields, weights=np.asarray(p.tf, dtype=np.float64) / boosts[fields], minlength=len(boosts))
+def exact_lengths(p: Postings, boosts: np.ndarray, block: int = 1 << 22) -> np.ndarray:
+    """Each field's exact length summed over the chunks (frequencies: weights over field boosts),
+    a block of postings at a time."""
+    total = np.zeros(len(boosts), dtype=np.float64)
+    for i in range(0, len(p.fields), block):
+        fields = np.asarray(p.fields[i:i + block], dtype=np.int64)
+        total += np.bincount(fields, weights=np.asarray(p.tf[i:i + block], dtype=np.float64) / boosts[fields],
+                             minlength=len(boosts))
+    return total
 
 
 class BM25FScorer:

@@ -185,7 +185,8 @@ def postings_of(ix, row_of: dict[str, int], vocab: dict[str, int]) -> Postings:
         doc_row = np.full(reader.doc_count_all(), -1, dtype=np.int64)
         doc_row[docs] = np.fromiter(live.values(), np.int64, len(live))
         lengths = np.zeros((len(row_of), len(SEARCH_FIELDS)), dtype=np.float32)
-        rows, cols, fields, tfs = [], [], [], []
+        # Per (field, term) run: its rows and weights, and one column and field for the whole run.
+        rows, tfs, counts, run_cols, run_fields = [], [], [], [], []
         for f, field in enumerate(SEARCH_FIELDS):
             lengths[doc_row[docs], f] = [reader.doc_field_length(int(d), field, 0) or 0 for d in docs]
             fobj = s.schema[field]
@@ -195,17 +196,25 @@ def postings_of(ix, row_of: dict[str, int], vocab: dict[str, int]) -> Postings:
                 keep = r >= 0
                 if not keep.any():
                     continue
-                col = vocab.setdefault(fobj.from_bytes(btext), len(vocab))
-                rows.append(r[keep])
-                cols.append(np.full(int(keep.sum()), col, dtype=np.int32))
-                fields.append(np.full(int(keep.sum()), f, dtype=np.int8))
-                tfs.append(tf[keep])
+                rows.append(r[keep].astype(np.int32))
+                tfs.append(tf[keep].astype(np.float32))
+                counts.append(len(rows[-1]))
+                run_cols.append(vocab.setdefault(fobj.from_bytes(btext), len(vocab)))
+                run_fields.append(f)
     if not rows:
         return Postings.empty(len(row_of), len(SEARCH_FIELDS))
+    # Sorted by row without a wide copy: tens of millions of postings at the national scale.
     r = np.concatenate(rows)
+    del rows
     order = np.argsort(r, kind="stable")
-    return Postings(r[order].astype(np.int32), np.concatenate(cols)[order], np.concatenate(fields)[order],
-                    np.concatenate(tfs)[order].astype(np.float32), lengths)
+    r = r[order]
+    tf = np.concatenate(tfs)
+    del tfs
+    tf = tf[order]
+    run = np.repeat(np.arange(len(counts), dtype=np.int32), counts)[order]
+    del order
+    return Postings(r, np.asarray(run_cols, dtype=np.int32)[run], np.asarray(run_fields, dtype=np.int8)[run],
+                    tf, lengths)
 
 
 class KeywordIndex:

@@ -59,11 +59,14 @@ class Postings:
                         np.concatenate([p.lengths for p in parts]).astype(np.float32))
 
 
-def posting_rows(p: Postings) -> np.ndarray:
-    """The postings as the records of their row file."""
-    out = np.empty(len(p.rows), dtype=POSTING)
-    out["row"], out["col"], out["field"], out["tf"] = p.rows, p.cols, p.fields, p.tf
-    return out
+def posting_rows(p: Postings, block: int = 1 << 22):
+    """The postings as the records of their row file, an iterator of blocks (a build writes tens of
+    millions of them without holding a second copy)."""
+    for i in range(0, len(p.rows), block):
+        out = np.empty(min(block, len(p.rows) - i), dtype=POSTING)
+        out["row"], out["col"], out["field"], out["tf"] = (p.rows[i:i + block], p.cols[i:i + block],
+                                                          p.fields[i:i + block], p.tf[i:i + block])
+        yield out
 
 
 def length_rows(p: Postings) -> np.ndarray:
