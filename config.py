@@ -92,6 +92,9 @@ COMPARE_POOL = 10                  # hits per plan re-ranked by theme coverage
 # about 3,200) starts with its first province and the cities and counties below it, and the user
 # picks the provinces to line up (each plan is one filtered search: about 5 ms at 437k chunks).
 COMPARE_ALL_PLANS_MAX = 12
+# Up to this many plans stand in one row; more are grouped under each top plan of the scope (a province
+# with its cities and counties, in hierarchy order), in rows of this many.
+COMPARE_ROW_PLANS = 6
 COMPARE_RERANK_COVERAGE = 1.0
 COMPARE_RERANK_SIMILARITY = 1.0
 COMPARE_MEASURE_BONUS = 1.0        # measures and 专栏 items are preferred over goals and review prose

@@ -72,6 +72,18 @@ def hierarchy_order(plans: list[dict]) -> list[dict]:
     return out
 
 
+def families(columns: list[PlanColumn]) -> list[list[PlanColumn]]:
+    """Columns in hierarchy order cut into families: each plan whose parent is not among the
+    columns (a province, or a city whose province is not compared) with the plans below it."""
+    ids = {c.plan_id for c in columns}
+    out: list[list[PlanColumn]] = []
+    for c in columns:
+        if c.parent not in ids or not out:
+            out.append([])
+        out[-1].append(c)
+    return out
+
+
 def status_for(cov: float, sim: float) -> str:
     """match / weak / none from coverage and similarity (thresholds calibrated on the dev set)."""
     if cov >= config.COMPARE_MATCH_COVERAGE or sim >= config.COMPARE_MATCH_SIMILARITY:

@@ -222,6 +222,18 @@ def test_a_large_corpus_starts_the_comparison_with_its_first_province(app_env, m
     assert [md[i].split("**")[1] for i in _plan_header_positions(md)] == PLAN_NAMES[:3]
 
 
+def test_a_wide_scope_is_grouped_by_province_in_rows(app, monkeypatch):
+    monkeypatch.setattr(config, "COMPARE_ROW_PLANS", 2)
+    _page(app, "compare")
+    app.button(key="compare_ex_根治欠薪").click().run()
+    _ok(app)
+    md = _markdown(app)
+    assert [md[i].split("**")[1] for i in _plan_header_positions(md)] == PLAN_NAMES   # order kept
+    heads = [h.value for h in app.subheader]
+    assert len(heads) == 3 and heads[0].startswith("福建省") and "3 份规划" in heads[0]
+    assert "1 份规划" in heads[1] and "1 份规划" in heads[2]
+
+
 # ------------------------------------------------------------------ 先例
 
 def test_precedents_marks_shared_wording_and_filters_plans(app):

@@ -5,7 +5,7 @@ import streamlit as st
 
 import config
 from search.export import rows as export_rows, writers
-from search.compare import STATUS_LABELS
+from search.compare import STATUS_LABELS, families
 from search.query import QueryError
 from ui import common
 
@@ -55,35 +55,49 @@ st.markdown(f"主题“{common.esc(theme)}”：{summary}"
             f'<span class="rs-cite">（{len(comparison.plans)} 份规划，用时 {elapsed:.2f} 秒）</span>',
             unsafe_allow_html=True)
 
-columns = st.columns(len(comparison.plans)) if comparison.plans else []
-for col, pc in zip(columns, comparison.plans):
-    with col:
-        with st.container(border=True):
-            parent_name = ctx.plans[pc.plan_id].info.parent_name if pc.plan_id in ctx.plans else ""
-            parent = (f"上级：{ctx.plan_name(pc.parent)}" if pc.parent
-                      else f"上级：{parent_name}（不在文库中）" if parent_name else "无上级规划")
-            st.markdown(f"**{common.esc(ctx.plan_name(pc.plan_id))}**<br>"
-                        f'<span class="rs-cite">{common.esc(export_rows.LEVEL_LABELS.get(pc.level, pc.level))}'
-                        f" · {common.esc(parent)}</span>", unsafe_allow_html=True)
-            st.markdown(common.badge(STATUS_LABELS[pc.status], common.COMPARE_STATUS_COLORS[pc.status]),
+
+def _column(pc) -> None:
+    """One plan's column: its name, level and parent, status and best passages."""
+    with st.container(border=True):
+        parent_name = ctx.plans[pc.plan_id].info.parent_name if pc.plan_id in ctx.plans else ""
+        parent = (f"上级：{ctx.plan_name(pc.parent)}" if pc.parent
+                  else f"上级：{parent_name}（不在文库中）" if parent_name else "无上级规划")
+        st.markdown(f"**{common.esc(ctx.plan_name(pc.plan_id))}**<br>"
+                    f'<span class="rs-cite">{common.esc(export_rows.LEVEL_LABELS.get(pc.level, pc.level))}'
+                    f" · {common.esc(parent)}</span>", unsafe_allow_html=True)
+        st.markdown(common.badge(STATUS_LABELS[pc.status], common.COMPARE_STATUS_COLORS[pc.status]),
+                    unsafe_allow_html=True)
+        if pc.status == "none":
+            st.markdown('<div class="rs-silent">该规划未涉及此主题</div>', unsafe_allow_html=True)
+            if pc.hits:
+                with st.expander("最接近的段落（相关性低）"):
+                    for h in pc.hits:
+                        st.markdown(f'<div class="rs-text">{common.block(common.esc(h.text))}</div>'
+                                    + common.cite_html(h.plan_title, h.heading_path, h.line_start,
+                                                       h.line_end), unsafe_allow_html=True)
+            return
+        if pc.status == "weak":
+            st.caption("仅在下列段落中提及，未见专门措施。")
+        for h in pc.hits:
+            st.markdown(f'<div class="rs-text">{common.block(h.highlight)}</div>'
+                        + common.cite_html(h.plan_title, h.heading_path, h.line_start, h.line_end),
                         unsafe_allow_html=True)
-            if pc.status == "none":
-                st.markdown('<div class="rs-silent">该规划未涉及此主题</div>', unsafe_allow_html=True)
-                if pc.hits:
-                    with st.expander("最接近的段落（相关性低）"):
-                        for h in pc.hits:
-                            st.markdown(f'<div class="rs-text">{common.block(common.esc(h.text))}</div>'
-                                        + common.cite_html(h.plan_title, h.heading_path, h.line_start,
-                                                           h.line_end), unsafe_allow_html=True)
-                continue
-            if pc.status == "weak":
-                st.caption("仅在下列段落中提及，未见专门措施。")
-            for h in pc.hits:
-                st.markdown(f'<div class="rs-text">{common.block(h.highlight)}</div>'
-                            + common.cite_html(h.plan_title, h.heading_path, h.line_start, h.line_end),
-                            unsafe_allow_html=True)
-                with st.expander("上下文"):
-                    common.render_context(ctx, h.plan_id, h.heading_path, h.chunk_id)
+            with st.expander("上下文"):
+                common.render_context(ctx, h.plan_id, h.heading_path, h.chunk_id)
+
+
+# One row when the scope is small; else each family (a province with its cities and counties) under
+# its own heading, in rows of COMPARE_ROW_PLANS.
+groups = ([comparison.plans] if len(comparison.plans) <= config.COMPARE_ROW_PLANS
+          else families(comparison.plans))
+for group in filter(None, groups):
+    if len(groups) > 1:
+        st.subheader(f"{ctx.plan_name(group[0].plan_id)}（{len(group)} 份规划）")
+    width = min(len(group), config.COMPARE_ROW_PLANS) if len(groups) == 1 else config.COMPARE_ROW_PLANS
+    for start in range(0, len(group), width):
+        for col, pc in zip(st.columns(width), group[start:start + width]):
+            with col:
+                _column(pc)
 
 
 def _rows() -> list[dict]:
