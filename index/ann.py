@@ -32,9 +32,6 @@ from index.vectors import cpu_count
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import faiss  # noqa: E402
 
-_BLOCK = 65_536   # rows read (and converted to float32) at a time
-
-
 def n_lists(n_windows: int) -> int:
     """IVF lists for a number of windows: ANN_LISTS_PER_SQRT × sqrt(n), at least 39 training
     points per list (faiss' k-means minimum)."""
@@ -52,7 +49,7 @@ def build_ann(path: Path, dtype, n: int, dim: int) -> faiss.Index:
     faiss.omp_set_num_threads(cpu_count())
     sample = np.sort(np.random.default_rng(0).choice(n, min(n, 64 * nlist), replace=False))
     train = np.empty((len(sample), dim), dtype=np.float32)
-    for at, block in row_blocks(path, dtype, dim, 0, n, _BLOCK):
+    for at, block in row_blocks(path, dtype, dim, 0, n):
         lo, hi = np.searchsorted(sample, [at, at + len(block)])
         train[lo:hi] = block[sample[lo:hi] - at]
     index.train(train)
@@ -63,7 +60,7 @@ def build_ann(path: Path, dtype, n: int, dim: int) -> faiss.Index:
 def grow_ann(index: faiss.Index, path: Path, dtype, n: int, dim: int) -> faiss.Index:
     """The index with the windows of the row file at path past its last one added, up to n (ids
     continue the rows; the lists keep the centroids they were trained with)."""
-    for _, block in row_blocks(path, dtype, dim, index.ntotal, n, _BLOCK):
+    for _, block in row_blocks(path, dtype, dim, index.ntotal, n):
         index.add(np.ascontiguousarray(block, dtype=np.float32))
     return index
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from index.postings import Postings
-from index.rows import read_rows, write_rows
+from index.rows import block_rows, read_rows, records, write_rows
 
 BASE_INDPTR, BASE_ENTRIES = "base-indptr.i64", "base-entries.bin"
 _ENTRY = np.dtype([("row", "<i4"), ("tf", "<f4")])
@@ -51,15 +51,10 @@ class Columns:
         return np.pad(counts, (0, max(0, n_columns - len(counts))))
 
 
-def write_base(directory: Path, columns: Columns, block: int = 1 << 22) -> None:
+def write_base(directory: Path, columns: Columns) -> None:
     """Save the base postings, sorted by column (their records made a block at a time)."""
-    def records():
-        for i in range(0, len(columns.rows), block):
-            out = np.empty(min(block, len(columns.rows) - i), dtype=_ENTRY)
-            out["row"], out["tf"] = columns.rows[i:i + block], columns.tf[i:i + block]
-            yield out
     write_rows(Path(directory) / BASE_INDPTR, columns.indptr)
-    write_rows(Path(directory) / BASE_ENTRIES, records())
+    write_rows(Path(directory) / BASE_ENTRIES, records(_ENTRY, row=columns.rows, tf=columns.tf))
 
 
 def read_base(directory: Path, n_columns: int, n_entries: int) -> Columns:
@@ -71,13 +66,14 @@ def read_base(directory: Path, n_columns: int, n_entries: int) -> Columns:
     return Columns(indptr, entries["row"], entries["tf"])
 
 
-def exact_lengths(p: Postings, boosts: np.ndarray, block: int = 1 << 22) -> np.ndarray:
+def exact_lengths(p: Postings, boosts: np.ndarray) -> np.ndarray:
     """Each field's exact length summed over the chunks (frequencies: weights over field boosts),
     a block of postings at a time."""
     total = np.zeros(len(boosts), dtype=np.float64)
-    for i in range(0, len(p.fields), block):
-        fields = np.asarray(p.fields[i:i + block], dtype=np.int64)
-        total += np.bincount(fields, weights=np.asarray(p.tf[i:i + block], dtype=np.float64) / boosts[fields],
+    step = block_rows(8)   # the widest copy made per posting: its float64 weight
+    for i in range(0, len(p.fields), step):
+        fields = np.asarray(p.fields[i:i + step], dtype=np.int64)
+        total += np.bincount(fields, weights=np.asarray(p.tf[i:i + step], dtype=np.float64) / boosts[fields],
                              minlength=len(boosts))
     return total
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.rows import read_rows
+from index.rows import read_rows, records
 
 POSTINGS, LENGTHS = "postings.bin", "lengths.f32"
 # One posting on disk: chunk row, vocabulary column, field, weight (13 bytes, packed).
@@ -59,14 +59,10 @@ class Postings:
                         np.concatenate([p.lengths for p in parts]).astype(np.float32))
 
 
-def posting_rows(p: Postings, block: int = 1 << 22):
+def posting_rows(p: Postings):
     """The postings as the records of their row file, an iterator of blocks (a build writes tens of
     millions of them without holding a second copy)."""
-    for i in range(0, len(p.rows), block):
-        out = np.empty(min(block, len(p.rows) - i), dtype=POSTING)
-        out["row"], out["col"], out["field"], out["tf"] = (p.rows[i:i + block], p.cols[i:i + block],
-                                                          p.fields[i:i + block], p.tf[i:i + block])
-        yield out
+    return records(POSTING, row=p.rows, col=p.cols, field=p.fields, tf=p.tf)
 
 
 def length_rows(p: Postings) -> np.ndarray:

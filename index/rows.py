@@ -14,6 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
+BLOCK_BYTES = 64 << 20   # a build streams large arrays (vectors, postings) in blocks of about this size
+
+
+def block_rows(row_nbytes: int) -> int:
+    """Rows of row_nbytes bytes in one block of BLOCK_BYTES."""
+    return max(1, BLOCK_BYTES // max(1, row_nbytes))
+
 
 def row_bytes(rows) -> memoryview:
     """The bytes of rows (an array or bytes) as a flat view: an array is not copied when it is
@@ -30,9 +37,23 @@ def _pieces(rows):
     return (row_bytes(block) for block in rows)
 
 
-def gathered(matrix: np.ndarray, rows: np.ndarray, block: int = 65_536):
+def gathered(matrix: np.ndarray, rows: np.ndarray):
     """The given rows of a matrix as an iterator of blocks (to write them without a copy of them all)."""
-    return (matrix[rows[i:i + block]] for i in range(0, len(rows), block))
+    step = block_rows(matrix[:1].nbytes)
+    return (matrix[rows[i:i + step]] for i in range(0, len(rows), step))
+
+
+def records(dtype, **columns):
+    """Equal-length column arrays as an iterator of blocks of structured records of dtype (to write
+    them without a record copy of them all)."""
+    dtype = np.dtype(dtype)
+    n = len(next(iter(columns.values())))
+    step = block_rows(dtype.itemsize)
+    for i in range(0, n, step):
+        out = np.empty(min(step, n - i), dtype=dtype)
+        for name, column in columns.items():
+            out[name] = column[i:i + step]
+        yield out
 
 
 def write_rows(path: Path, rows) -> int:
@@ -71,15 +92,16 @@ def read_rows(path: Path, dtype, shape: tuple[int, ...], mmap: bool = False) -> 
     return data.reshape(shape)
 
 
-def row_blocks(path: Path, dtype, dim: int, start: int, stop: int, block: int):
-    """Rows start..stop of a row file of `dim` columns, as (first row, array of up to `block` rows)
-    pairs read with plain reads: unlike a memory map, the pages read never count against the
-    process, so a build can stream a matrix of gigabytes it no longer holds. Raises ValueError
-    when the file holds fewer rows."""
+def row_blocks(path: Path, dtype, dim: int, start: int, stop: int):
+    """Rows start..stop of a row file of `dim` columns, as (first row, block of rows) pairs read with
+    plain reads: unlike a memory map, the pages read never count against the process, so a build
+    can stream a matrix of gigabytes it no longer holds. Raises ValueError when the file holds
+    fewer rows."""
     dtype = np.dtype(dtype)
+    step = block_rows(dim * dtype.itemsize)
     with open(path, "rb") as f:
-        for at in range(start, stop, block):
-            count = min(block, stop - at) * dim
+        for at in range(start, stop, step):
+            count = min(step, stop - at) * dim
             f.seek(at * dim * dtype.itemsize)
             data = np.fromfile(f, dtype=dtype, count=count)
             if len(data) < count:

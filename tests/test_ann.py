@@ -10,6 +10,7 @@ import pytest
 
 import config
 from corpus.loader import load_corpus
+from index import rows as rows_module
 from index.build import ann_file, build_index, read_meta, vectors_file
 from search.engine import SearchEngine
 from test_index_support import built_index, engine
@@ -138,3 +139,18 @@ def test_plans_added_to_an_ann_index_are_searched_in_its_tail_then_folded_into_i
                               _ids(eng.search(query, mode="semantic", top=10)))
         # the keyword statistics were folded into the base as well: the full build's ranking
         assert _ids(eng.search(query, mode="keyword", top=20)) == _ids(engine().search(query, mode="keyword", top=20))
+
+
+def test_a_build_streamed_in_small_blocks_writes_the_same_index(ann_engine, tmp_path, monkeypatch):
+    """At the national scale vectors and postings are written and read a block at a time; a build
+    cut into many tiny blocks writes, file for file, the index one block writes."""
+    _, cache_dir = built_index()
+    monkeypatch.setattr(config, "ANN_MIN_WINDOWS", 0)
+    monkeypatch.setattr(rows_module, "BLOCK_BYTES", 4096)
+    build_index(load_corpus(), tmp_path / "index", cache_dir, log=lambda m: None)
+    whoosh_own = (".toc", ".seg", "LOCK")   # whoosh's segment names are random per build
+    names = sorted(str(f.relative_to(ann_engine.index_dir)) for f in ann_engine.index_dir.rglob("*")
+                   if f.is_file() and f.name != "meta.json" and not f.name.endswith(whoosh_own))
+    assert "ann.faiss" in names and "keyword/postings.bin" in names
+    for name in names:
+        assert (tmp_path / "index" / name).read_bytes() == (ann_engine.index_dir / name).read_bytes(), name
