@@ -1,13 +1,14 @@
 """Run labelled query sets in every search mode and score them with the eval set's score.py.
 
-Usage: python scripts/eval.py [--eval-dir DIR] [--heldout DIR] [--fresh DIR] [--top 20] [--runs-out DIR] [-v]
+Usage: python scripts/eval.py [--eval-dir DIR] [--tune DIR] [--heldout DIR] [--fresh DIR] [--top 20]
+                              [--runs-out DIR] [-v]
 Prints, per mode, nDCG@10 / recall2@20 overall and for the official (ids 01–29) and
 paraphrase (ids 31+) subsets: first for the shared dev set (--eval-dir, which also holds
-score.py), then for the held-out set in scripts/heldout/ (themes the dev set does not have,
-labelled independently of the engine), for the fresh colloquial set in scripts/fresh/
-(all of it colloquial, so only its overall figures are printed), then the consistency review
-and precedents against the labelled plan pairs of scripts/alignment/ (see its score.py).
-Tuning never looks at the held-out or fresh per-query figures.
+score.py), then for the colloquial tuning set in scripts/tune/ (tuned on, like the dev set), for
+the held-out set in scripts/heldout/ (themes the dev set does not have, labelled independently of
+the engine), for the fresh colloquial set in scripts/fresh/ (all-colloquial sets print overall
+figures only), then the consistency review and precedents against the labelled plan pairs of
+scripts/alignment/ (see its score.py). Tuning never looks at the held-out or fresh per-query figures.
 """
 from __future__ import annotations
 
@@ -95,9 +96,10 @@ def print_report(report: dict, per_query: bool, split: bool = True) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", type=Path, default=config.EVAL_DIR)
+    ap.add_argument("--tune", type=Path, default=ROOT / "scripts" / "tune")
     ap.add_argument("--heldout", type=Path, default=ROOT / "scripts" / "heldout")
     ap.add_argument("--fresh", type=Path, default=ROOT / "scripts" / "fresh")
-    ap.add_argument("--sets", default="dev,heldout,fresh,alignment", help="comma-separated sets to score")
+    ap.add_argument("--sets", default="dev,tune,heldout,fresh,alignment", help="comma-separated sets to score")
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--runs-out", type=Path, help="also write runs-<mode>.json here")
     ap.add_argument("-v", action="store_true", help="show per-query nDCG@10")
@@ -108,7 +110,8 @@ def main(argv=None) -> int:
         print(f"dev set ({args.eval_dir})")
         print_report(evaluate(engine, args.eval_dir, args.top, args.runs_out), args.v)
         print_compare(evaluate_compare(engine, args.eval_dir))
-    for name, folder, split in (("heldout", args.heldout, True), ("fresh", args.fresh, False)):
+    for name, folder, split in (("tune", args.tune, False), ("heldout", args.heldout, True),
+                                ("fresh", args.fresh, False)):
         if name in sets and (folder / "labels.json").exists():
             print(f"{name} set ({folder})" + ("" if split else ", all colloquial"))
             print_report(evaluate(engine, folder, args.top, scorer_dir=args.eval_dir), args.v, split)
