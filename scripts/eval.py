@@ -8,7 +8,8 @@ score.py), then for the colloquial tuning set in scripts/tune/ (tuned on, like t
 the held-out set in scripts/heldout/ (themes the dev set does not have, labelled independently of
 the engine), for the fresh colloquial set in scripts/fresh/ (all-colloquial sets print overall
 figures only), then the consistency review and precedents against the labelled plan pairs of
-scripts/alignment/ (see its score.py). Tuning never looks at the held-out or fresh per-query figures.
+scripts/alignment/ (see its score.py) and the review against those city plans with half their
+chapters cut (scripts/alignment/ablation.py). Tuning never looks at the held-out or fresh per-query figures.
 """
 from __future__ import annotations
 
@@ -131,6 +132,8 @@ def evaluate_alignment(engine: SearchEngine) -> None:
     plans = {p.id: p for p in load_corpus()}
     for path in sorted((ROOT / "scripts" / "alignment").glob("*-*.json")):
         alignment.print_report(alignment.evaluate(engine, plans, alignment.load_labels(path)))
+    import ablation
+    ablation.main([])
 
 
 if __name__ == "__main__":

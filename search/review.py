@@ -68,14 +68,15 @@ def resolve_parent(plans: dict[str, Plan], plan_id: str, against: str | None) ->
                      f"(the parent plan of {plan_id} ({missing}) is not in the corpus; add it or pass --against)")
 
 
-def verdict(carried_share: float, best_action: float) -> str:
+def verdict(carried_share: float, mean_action: float) -> str:
     """covered / partial / missing from the (length-weighted) share of a measure's actions carried
-    and its best action score: covered from config.REVIEW_COVERED; missing only when no action comes
-    near a counterpart (best below config.REVIEW_MISSING_BELOW); partial in between, including a
-    measure none of whose actions is carried but whose closest counterpart is too near to rule out."""
+    and its actions' (length-weighted) mean score: covered from config.REVIEW_COVERED; missing only
+    when the actions on the whole find nothing near them (mean below config.REVIEW_MISSING_BELOW; the
+    best of several actions is near something by chance); partial in between, including a measure
+    none of whose actions is carried but whose counterparts are too near to rule out."""
     if carried_share >= config.REVIEW_COVERED:
         return "covered"
-    return "missing" if best_action < config.REVIEW_MISSING_BELOW else "partial"
+    return "missing" if mean_action < config.REVIEW_MISSING_BELOW else "partial"
 
 
 def _rows(engine: SearchEngine, plan_id: str, kinds: tuple[str, ...]) -> list[int]:
@@ -124,8 +125,9 @@ def _measure(engine: SearchEngine, row: int, parent: PlanClauses, child: PlanCla
             by_row[match_row] = by_row.get(match_row, 0.0) + m.score * _weight(clause.text) * (1 + carried)
     total = sum(_weight(a["text"]) for a in actions)
     share = sum(_weight(a["text"]) for a in actions if a["carried"]) / max(1, total)
+    mean = sum(_weight(a["text"]) * a["score"] for a in actions) / max(1, total)
     best = max((a["score"] for a in actions), default=0.0)
-    status = verdict(share, best)
+    status = verdict(share, mean)
     ranked = sorted(by_row, key=lambda i: -by_row[i])[:top]
     matches = [passage_hit(engine, i, by_row[i] / max(1, total)).to_dict() for i in ranked]
     evidence = None
@@ -136,10 +138,11 @@ def _measure(engine: SearchEngine, row: int, parent: PlanClauses, child: PlanCla
     return {
         "parent_chunk_id": rec["chunk_id"], "parent_heading_path": rec["heading_path"],
         "parent_text": rec["text"], "parent_line_start": rec["line_start"], "parent_line_end": rec["line_end"],
-        "parent_kind": rec["kind"], "status": status, "score": round(share, 4), "best_action": round(best, 4),
+        "parent_kind": rec["kind"], "status": status, "score": round(share, 4), "mean_action": round(mean, 4),
+        "best_action": round(best, 4),
         "actions": actions, "carried": [a["text"] for a in actions if a["carried"]],
         "not_carried": [a["text"] for a in actions if not a["carried"]],
-        "evidence": evidence, "reason": _reason(status, actions, share),
+        "evidence": evidence, "reason": _reason(status, actions, share, mean),
         "matches": matches,
     }
 
@@ -153,20 +156,22 @@ def _evidence(parent_text: str, hit: dict, pairs) -> dict:
             "parent_marked": mark_spans(parent_text, parent_spans)}
 
 
-def _reason(status: str, actions: list[dict], share: float) -> str:
+def _reason(status: str, actions: list[dict], share: float, mean: float) -> str:
     """Why the verdict: how many actions are carried, or why the closest passage was not enough."""
     n, carried = len(actions), sum(a["carried"] for a in actions)
     if status != "missing" and carried:
         return f"{carried}/{n} 项举措在下级规划中有对应表述（按字数计 {share:.0%}）"
     if status != "missing":
         best = max(actions, key=lambda a: a["score"])
-        return (f"没有一项举措达到认定阈值 {config.ALIGN_SAME_ACTION:.2f}，但最相近的表述“{best['match_text'][:40]}”"
-                f"（综合 {best['score']:.2f}）接近阈值，不能认定为未涉及，请人工核对")
+        return (f"没有一项举措达到认定阈值 {config.ALIGN_SAME_ACTION:.2f}，但各项举措的最相近表述平均综合 {mean:.2f}，"
+                f"不低于“未覆盖”阈值 {config.REVIEW_MISSING_BELOW:.2f}（最相近的是“{best['match_text'][:40]}”，"
+                f"综合 {best['score']:.2f}），不能认定为未涉及，请人工核对")
     best = max(actions, key=lambda a: a["score"], default=None)
     if best is None or not best["match_text"]:
         return "下级规划中没有可比对的段落"
     why = (f"意思相近度 {best['meaning']:.2f}，共同措辞占 {best['wording']:.0%}，"
-           f"综合 {best['score']:.2f} 低于认定阈值 {config.ALIGN_SAME_ACTION:.2f}")
+           f"综合 {best['score']:.2f} 低于认定阈值 {config.ALIGN_SAME_ACTION:.2f}；"
+           f"各项举措平均综合 {mean:.2f}，低于“未覆盖”阈值 {config.REVIEW_MISSING_BELOW:.2f}")
     if carried:
         why = f"仅 {carried}/{n} 项举措有对应；" + why
     return f"最相近的表述为“{best['match_text'][:40]}”：{why}"

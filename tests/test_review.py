@@ -45,9 +45,11 @@ def test_every_verdict_says_which_actions_are_carried():
     for m in result.measures:
         assert m["actions"], m["parent_chunk_id"]
         carried = [a for a in m["actions"] if a["carried"]]
-        best = max(a["score"] for a in m["actions"])
-        if m["status"] == "missing":                 # only when nothing comes near a counterpart
-            assert not carried and best < config.REVIEW_MISSING_BELOW
+        weights = [max(1, len(a["text"])) for a in m["actions"]]
+        mean = sum(w * a["score"] for w, a in zip(weights, m["actions"])) / sum(weights)
+        assert m["mean_action"] == pytest.approx(mean, abs=1e-4)
+        if m["status"] == "missing":                 # only when the actions on the whole find nothing near
+            assert not carried and mean < config.REVIEW_MISSING_BELOW
         elif not carried:                            # near but not carried: left to the reviewer
             assert m["status"] == "partial" and "人工核对" in m["reason"]
         assert all(a["score"] >= config.ALIGN_SAME_ACTION for a in carried)
@@ -85,3 +87,30 @@ def test_review_plan_without_parent_names_the_missing_parent():
         review(engine(), plans_by_id(), "nowhere")
     with pytest.raises(QueryError):
         review(engine(), plans_by_id(), "xiamen", "xiamen")
+
+
+def test_a_county_plan_without_its_social_security_chapter_no_longer_covers_the_provinces_measures(tmp_path):
+    # the same county text with its social-security chapter blanked (line numbers kept), indexed beside the five
+    import dataclasses
+    from corpus.parser import parse_plan
+    from index.build import build_index
+    from search.engine import SearchEngine
+    from tests.test_index_support import built_index
+    plans = load_corpus()
+    county = plans_by_id()["jinjiang"]
+    chapter = next(c for c in county.chapters if "社会保障" in c.title)
+    end = min(c.line for c in county.chapters if c.line > chapter.line)
+    lines = (config.PLANS_DIR / "jinjiang.txt").read_text(encoding="utf-8").split("\n")
+    text = "\n".join("" if chapter.line <= n < end else s for n, s in enumerate(lines, 1))
+    cut = parse_plan(dataclasses.replace(county.info, id="jinjiang-cut", file="jinjiang-cut.txt"), text)
+    build_index(plans + [cut], tmp_path / "index", built_index()[1], log=lambda m: None)
+    eng = SearchEngine.load(tmp_path / "index", built_index()[1])
+    by_id = {p.id: p for p in plans + [cut]}
+    whole, gutted = (review(eng, by_id, pid, "fujian").measures for pid in ("jinjiang", "jinjiang-cut"))
+    insurance = lambda m: m["parent_heading_path"][0].startswith("第三章")   # 健全多层次社会保障体系
+    covered = lambda ms: sum(m["status"] == "covered" for m in ms if insurance(m))
+    assert covered(whole) >= 6 and covered(gutted) <= covered(whole) // 2
+    assert not any(m["evidence"] and chapter.line <= m["evidence"]["line_start"] < end for m in gutted)
+    # the other chapters' verdicts stand
+    same = [a["status"] == b["status"] for a, b in zip(whole, gutted) if not insurance(a)]
+    assert sum(same) >= 0.9 * len(same)

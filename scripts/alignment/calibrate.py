@@ -2,12 +2,14 @@
 
 Usage: python scripts/alignment/calibrate.py [fujian-jinjiang.json fujian-ezhou.json ...] [--grid]
 
-Runs the review once per pair (with --grid: once per weight setting of a small grid of meaning,
-wording, terms and outline weights) and reads every provincial action's score; then sweeps
+Runs the review once per pair and once per pair with the city plan's chapters cut (ablation.py:
+the measures of the cut chapters are known to be absent) (with --grid: once per weight setting of a
+small grid of meaning, wording, terms and outline weights) and reads every provincial action's
+score; then sweeps
   ALIGN_SAME_ACTION     the clause score from which an action counts as carried,
   REVIEW_COVERED        the carried share for "covered",
-  REVIEW_MISSING_BELOW  the best-action score below which a measure is "missing" (else "partial"),
-keeping the settings where every pair meets covered right and missing right ≥ TARGET and carried
+  REVIEW_MISSING_BELOW  the actions' mean score below which a measure is "missing" (else "partial"),
+keeping the settings where every pair and every pair's cut plans meet covered right and missing right ≥ TARGET and carried
 measures found ≥ FOUND, and among them the one with the most decisive verdicts that are right
 (covered for carried measures, missing for the others; share per pair, summed over pairs): a
 review that says "partial" for everything would meet the precision targets and help nobody.
@@ -26,6 +28,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent.parent))
 
 import config  # noqa: E402
+from ablation import CALIBRATION_PAIRS, cut_corpus  # noqa: E402
 from score import _locate, gold_class, load_labels, plan_lines  # noqa: E402
 
 WEIGHTS = [(m, w, t, o) for m, w, t, o in itertools.product((0.5, 1.0), (0.25, 0.5, 1.0), (0.0, 0.5, 1.0),
@@ -66,8 +69,8 @@ def verdicts(units: list[dict], same: float, covered: float, missing_below: floa
     out = []
     for u in units:
         share = float(u["weights"][u["scores"] >= same].sum() / max(1.0, u["weights"].sum()))
-        best = float(u["scores"].max()) if len(u["scores"]) else 0.0
-        out.append("covered" if share >= covered else "missing" if best < missing_below else "partial")
+        mean = float(u["weights"] @ u["scores"] / max(1.0, u["weights"].sum()))
+        out.append("covered" if share >= covered else "missing" if mean < missing_below else "partial")
     return out
 
 
@@ -102,35 +105,36 @@ def sweep(unit_sets: list[list[dict]]) -> tuple[tuple[float, float, float], list
 
 def main(argv=None) -> int:
     import argparse
-    from corpus.loader import load_corpus
-    from search.engine import SearchEngine
     from search.review import review
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("labels", nargs="*", type=Path,
-                    default=[HERE / "fujian-jinjiang.json", HERE / "fujian-ezhou.json"])
+                    default=[HERE / name for name in CALIBRATION_PAIRS])
     ap.add_argument("--grid", action="store_true", help="also search the alignment weights")
     args = ap.parse_args(argv)
     label_sets = [load_labels(p) for p in args.labels]
-    engine = SearchEngine.load()
-    plans = {p.id: p for p in load_corpus()}
+    names = [f"{lab['parent']} → {lab['child']}" for lab in label_sets]
+    names += [f"{n}, chapters cut" for n in names]
     current = (config.ALIGN_W_MEANING, config.ALIGN_W_WORDING, config.ALIGN_W_TERMS, config.ALIGN_W_OUTLINE)
     results = []
-    for w in WEIGHTS if args.grid else [current]:
-        config.ALIGN_W_MEANING, config.ALIGN_W_WORDING, config.ALIGN_W_TERMS, config.ALIGN_W_OUTLINE = w
-        unit_sets = [units_of(review(engine, plans, lab["child"], lab["parent"]), lab) for lab in label_sets]
-        found = sweep(unit_sets)
-        print(w, found, flush=True)
-        if found:
-            results.append((sum(f["decisive_right"] for f in found[1]), w, *found))
+    with cut_corpus(label_sets) as (engine, plans, cut_sets):
+        for w in WEIGHTS if args.grid else [current]:
+            config.ALIGN_W_MEANING, config.ALIGN_W_WORDING, config.ALIGN_W_TERMS, config.ALIGN_W_OUTLINE = w
+            # one unit set per pair, and one per pair's cut plans (both folds): each must meet the targets
+            unit_sets = [units_of(review(engine, plans, lab["child"], lab["parent"]), lab) for lab in label_sets]
+            unit_sets += [sum((units_of(review(engine, plans, lab["child"], lab["parent"]), lab) for lab in cuts), [])
+                          for cuts in cut_sets]
+            found = sweep(unit_sets)
+            print(w, found, flush=True)
+            if found:
+                results.append((sum(f["decisive_right"] for f in found[1]), w, *found))
     if not results:
         print("no setting meets the targets on every pair")
         return 1
     best = max(results, key=lambda r: r[0])
     print("best (meaning, wording, terms, outline), (ALIGN_SAME_ACTION, REVIEW_COVERED, REVIEW_MISSING_BELOW):",
           best[1], best[2])
-    for lab, f in zip(label_sets, best[3]):
-        print(f"  {lab['parent']} → {lab['child']}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                                                            for k, v in f.items()))
+    for name, f in zip(names, best[3]):
+        print(f"  {name}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in f.items()))
     return 0
 
 
