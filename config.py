@@ -109,20 +109,21 @@ COMPARE_MEASURE_BONUS = 1.0        # measures and 专栏 items are preferred ove
 # reusing the provincial text; 福建 → 鄂州, another province's city) and on the same two city plans with
 # half their chapters cut (scripts/alignment/ablation.py), where the measures of the cut chapters are
 # known to be absent: the whole plans have 1–3 such measures each, too few to calibrate "missing" on.
-REVIEW_COVERED = 0.2          # carried share for "covered"
-REVIEW_MISSING_BELOW = 0.26   # "missing" only when the actions' mean score is below this; else "partial"
+REVIEW_COVERED = 0.6          # carried share for "covered"
+REVIEW_MISSING_BELOW = 0.28   # "missing" only when the actions' mean score is below this; else "partial"
 
-# Passage-to-passage alignment (search/align.py), shared by review, precedents and reuse; weights and
-# review thresholds calibrated on the labelled 福建 → 晋江 pair (scripts/alignment/).
+# Passage-to-passage alignment (search/align.py), shared by review, precedents and reuse; the weights
+# are calibrated with the review thresholds above (scripts/alignment/calibrate.py --grid: the same
+# pairs and cut plans).
 ALIGN_MIN_CLAUSE = 8          # a clause with fewer characters is joined to its neighbour
 ALIGN_MAX_CLAUSE = 45         # a longer sentence is cut at commas
 ALIGN_MARK_MIN = 4            # shortest shared run (characters) marked as shared wording
 ALIGN_CANDIDATES = 8          # candidate clauses per clause (by meaning + bigrams) that are aligned
-ALIGN_W_MEANING = 1.0         # clause score = weighted embedding cosine,
-ALIGN_W_WORDING = 1.0         # share of the clause reproduced (Smith-Waterman),
+ALIGN_W_MEANING = 0.5         # clause score = weighted embedding cosine,
+ALIGN_W_WORDING = 0.25        # share of the clause reproduced (Smith-Waterman),
 ALIGN_W_TERMS = 0.5           # IDF-weighted share of the clause's words found in the other
 ALIGN_W_OUTLINE = 0.3         # and similarity of the chapter / section titles (when both have one)
-ALIGN_SAME_ACTION = 0.47      # clause score from which two clauses state the same action
+ALIGN_SAME_ACTION = 0.39      # clause score from which two clauses state the same action
 PRECEDENT_W_PASSAGE = 0.5     # precedent score = clause coverage of the draft, plus this much whole-passage bigram cosine
 PRECEDENT_POOL = 30           # passages (best by meaning + bigrams) whose clauses are all aligned with the draft
 
