@@ -123,9 +123,9 @@ def main(argv=None) -> int:
 
 
 def evaluate_alignment(engine: SearchEngine) -> None:
-    """Review verdicts and precedents against every labelled plan pair in scripts/alignment/
-    (calibration pairs: fujian-jinjiang, fujian-ezhou; held out: hainan-xiamen, and fujian-xiamen,
-    which was scored once before the present verdict rule was calibrated)."""
+    """Review verdicts and precedents against every labelled plan pair in scripts/alignment/, then the
+    review against the city plans with half their chapters cut (calibration pairs: ablation.CALIBRATION_PAIRS;
+    the others are held out)."""
     sys.path.insert(0, str(ROOT / "scripts" / "alignment"))
     import score as alignment
     from corpus.loader import load_corpus

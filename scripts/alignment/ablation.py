@@ -119,20 +119,12 @@ def main(argv=None) -> int:
 
 
 def print_figures(name: str, conf: Counter) -> None:
-    """score.py's verdict figures and confusion table from summed confusion counts."""
-    pred = Counter()
-    gold = Counter()
-    for (g, v), n in conf.items():
-        pred[v] += n
-        gold[g] += n
-    ratio = lambda a, b: score._pct(score._ratio(a, b))
+    """score.py's verdict figures and confusion table from summed (gold class, verdict) counts."""
+    f = score.verdict_figures(conf)
     print(f"ablation {name}: {sum(conf.values())} reviewed passages")
-    print(f"  review   covered right {ratio(conf[('carried', 'covered')], pred['covered'])}  missing right "
-          f"{ratio(conf[('related', 'missing')] + conf[('absent', 'missing')], pred['missing'])} (n={pred['missing']})  "
-          f"carried found {ratio(gold['carried'] - conf[('carried', 'missing')], gold['carried'])}")
-    print("  " + "gold / verdict".ljust(16) + "".join(f"{v:>9s}" for v in score.VERDICTS))
-    for g in score.GOLD:
-        print(f"  {g:16s}" + "".join(f"{conf[(g, v)]:9d}" for v in score.VERDICTS))
+    print(f"  review   covered right {score._pct(f['covered_right'])}  missing right {score._pct(f['missing_right'])} "
+          f"(n={f['missing_n']})  carried found {score._pct(f['carried_found'])}")
+    score.print_confusion({g: {v: conf[(g, v)] for v in score.VERDICTS} for g in score.GOLD})
 
 
 if __name__ == "__main__":

@@ -112,8 +112,6 @@ def score_review(result, labels: dict) -> dict:
             evidence_n += 1
             ev = m.get("evidence") or {}
             evidence_ok += any(ev.get("line_start", 0) <= ln <= ev.get("line_end", -1) for ln in grade2)
-    pred = Counter(v for _, v in confusion.elements())
-    gold_n = Counter(g for g, _ in confusion.elements())
     actions = Counter()
     action_scores = []
     for k, labs in by_unit.items():
@@ -131,9 +129,7 @@ def score_review(result, labels: dict) -> dict:
     tp, fp, fn = actions[(True, True)], actions[(False, True)], actions[(True, False)]
     return {
         "units": len(by_unit), "labelled_measures": len(labels["measures"]), "unplaced": unplaced,
-        "covered_right": _ratio(confusion[("carried", "covered")], pred["covered"]),
-        "missing_right": _ratio(sum(confusion[(g, "missing")] for g in GOLD[1:]), pred["missing"]),
-        "carried_found": _ratio(gold_n["carried"] - confusion[("carried", "missing")], gold_n["carried"]),
+        **verdict_figures(confusion),
         "evidence_right": _ratio(evidence_ok, evidence_n),
         "confusion": {g: {v: confusion[(g, v)] for v in VERDICTS} for g in GOLD},
         "actions": {"precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn),
@@ -141,6 +137,24 @@ def score_review(result, labels: dict) -> dict:
                     "unplaced": actions["unplaced"]},
         "action_scores": action_scores,
     }
+
+
+def verdict_figures(confusion: Counter) -> dict:
+    """covered right, missing right (with the number of missing verdicts) and carried found from
+    counts of (gold class, verdict) pairs."""
+    pred = Counter(v for _, v in confusion.elements())
+    gold = Counter(g for g, _ in confusion.elements())
+    return {"covered_right": _ratio(confusion[("carried", "covered")], pred["covered"]),
+            "missing_right": _ratio(sum(confusion[(g, "missing")] for g in GOLD[1:]), pred["missing"]),
+            "missing_n": pred["missing"],
+            "carried_found": _ratio(gold["carried"] - confusion[("carried", "missing")], gold["carried"])}
+
+
+def print_confusion(confusion: dict) -> None:
+    """The gold × verdict table of a score_review result's "confusion"."""
+    print("  " + "gold / verdict".ljust(16) + "".join(f"{v:>9s}" for v in VERDICTS))
+    for g in GOLD:
+        print(f"  {g:16s}" + "".join(f"{confusion[g][v]:9d}" for v in VERDICTS))
 
 
 def precedent_drafts(labels: dict) -> list[tuple[str, set[int]]]:
@@ -211,9 +225,7 @@ def print_report(rep: dict) -> None:
           f"{', %d not placed' % r['unplaced'] if r['unplaced'] else ''})")
     print(f"  review   covered right {_pct(r['covered_right'])}  missing right {_pct(r['missing_right'])}  "
           f"carried found {_pct(r['carried_found'])}  evidence holds a grade-2 line {_pct(r['evidence_right'])}")
-    print("  " + "gold / verdict".ljust(16) + "".join(f"{v:>9s}" for v in VERDICTS))
-    for g in GOLD:
-        print(f"  {g:16s}" + "".join(f"{r['confusion'][g][v]:9d}" for v in VERDICTS))
+    print_confusion(r["confusion"])
     a = r["actions"]
     print(f"  actions  carried precision {_pct(a['precision'])}  recall {_pct(a['recall'])}  "
           f"accuracy {_pct(a['accuracy'])}")
