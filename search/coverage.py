@@ -124,7 +124,14 @@ def coverage(terms: tuple[ThemeTerm, ...], text: str, idf: dict[str, float]) -> 
     """IDF-weighted share of the theme's terms present (in any form) in a passage."""
     if not terms:
         return 0.0
-    norm = normalize(text).replace(" ", "")
+    norm = _passage_form(text)
     total = sum(idf.get(t.word, 1.0) for t in terms)
     found = sum(idf.get(t.word, 1.0) * t.credit(norm) for t in terms)
     return found / total if total else 0.0
+
+
+@lru_cache(maxsize=8192)
+def _passage_form(text: str) -> str:
+    """A passage normalised for concept matching (spaces removed); memoised, since the same chunk
+    texts are matched query after query."""
+    return normalize(text).replace(" ", "")

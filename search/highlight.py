@@ -1,19 +1,27 @@
 """HTML highlighting: escape the plan text, then wrap matched query terms in <mark>."""
 from __future__ import annotations
 
+import functools
 import html
 
 from index.tokenize import normalize
 
 
-def _normalized_with_map(text: str) -> tuple[str, list[int]]:
-    """Per-character NFKC+lower text and, for each of its characters, the source index."""
+@functools.lru_cache(maxsize=4096)
+def _normalized_with_map(text: str) -> tuple[str, tuple[int, ...]]:
+    """Per-character NFKC+lower text and, for each of its characters, the source index.
+    Memoised: the same chunk texts come back query after query."""
     out, origin = [], []
     for i, ch in enumerate(text):
-        n = normalize(ch)
+        n = _normalized_char(ch)
         out.append(n)
         origin.extend([i] * len(n))
-    return "".join(out), origin
+    return "".join(out), tuple(origin)
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalized_char(ch: str) -> str:
+    return normalize(ch)
 
 
 def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:

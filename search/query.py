@@ -46,6 +46,7 @@ class QueryAnalysis:
         self.concepts = concepts
         self.idf = idf
         self._encode = encode
+        self._coverage: dict[str, float] = {}
 
     @property
     def text(self) -> str:
@@ -63,8 +64,11 @@ class QueryAnalysis:
         return self.vectors[0]
 
     def coverage(self, text: str) -> float:
-        """IDF-weighted share of the query's concepts a passage text holds."""
-        return coverage(self.concepts, text, self.idf)
+        """IDF-weighted share of the query's concepts a passage text holds (memoised per text: the
+        side-by-side view weighs the same passages in several steps)."""
+        if text not in self._coverage:
+            self._coverage[text] = coverage(self.concepts, text, self.idf)
+        return self._coverage[text]
 
 
 def parse_query(raw: str | None, doc_share: Callable[[str], float] | None = None) -> ParsedQuery:
