@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import config  # noqa: E402,F401  (before numpy: it sets OpenBLAS's thread timeout)
 import streamlit as st  # noqa: E402
 
 from ui import common  # noqa: E402

@@ -32,12 +32,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import config  # noqa: E402
+import config  # noqa: E402  (before numpy: it sets OpenBLAS's thread timeout)
+import numpy as np  # noqa: E402
 from corpus.loader import load_corpus  # noqa: E402
 from corpus.manifest import read_manifest, write_manifest  # noqa: E402
 from corpus.model import PlanInfo  # noqa: E402
