@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
+
+import numpy as np
 
 import config
 from index.tokenize import normalize, tokens_with_offsets, word_boundaries
@@ -84,6 +87,22 @@ class ThemeTerm:
         share = sum(len(p[0]) for p in self.parts if any(f in norm_text for f in p)) / len(self.word)
         return config.PARTIAL_CREDIT * share
 
+    def credit_by_row(self, rows_with: Callable[[str], np.ndarray], n_rows: int) -> np.ndarray:
+        """credit() of every chunk at once, from rows_with(word): the rows whose searchable text
+        (search.chunk_texts) holds a word."""
+        has = self._rows_holding(self.forms, rows_with, n_rows)
+        parts = np.zeros(n_rows, dtype=np.int64)
+        for p in self.parts:
+            parts += len(p[0]) * self._rows_holding(p, rows_with, n_rows)
+        return np.where(has, 1.0, config.PARTIAL_CREDIT * (parts / len(self.word)))
+
+    @staticmethod
+    def _rows_holding(forms, rows_with, n_rows: int) -> np.ndarray:
+        mask = np.zeros(n_rows, dtype=bool)
+        for f in forms:
+            mask[rows_with(f)] = True
+        return mask
+
 
 @lru_cache(maxsize=4096)
 def theme_terms(theme: str) -> tuple[ThemeTerm, ...]:
@@ -128,6 +147,19 @@ def coverage(terms: tuple[ThemeTerm, ...], text: str, idf: dict[str, float]) -> 
     total = sum(idf.get(t.word, 1.0) for t in terms)
     found = sum(idf.get(t.word, 1.0) * t.credit(norm) for t in terms)
     return found / total if total else 0.0
+
+
+def coverage_by_row(terms: tuple[ThemeTerm, ...], idf: dict[str, float],
+                    rows_with: Callable[[str], np.ndarray], n_rows: int) -> np.ndarray:
+    """coverage() of every chunk's searchable text at once (the same figures, term by term in the
+    same order): a few look-ups per thesaurus form instead of a substring test per form and passage."""
+    found = np.zeros(n_rows)
+    total = sum(idf.get(t.word, 1.0) for t in terms)
+    if not terms or not total:
+        return found
+    for t in terms:
+        found += idf.get(t.word, 1.0) * t.credit_by_row(rows_with, n_rows)
+    return found / total
 
 
 @lru_cache(maxsize=8192)

@@ -77,3 +77,15 @@ def test_concepts_command_lists_passages_per_plan_for_every_group():
     assert "技能人才" in skilled["words"]
     assert set(skilled["passages"]) == {"fujian", "xiamen", "jinjiang", "hainan", "ezhou"}
     assert all(n > 0 for n in skilled["passages"].values())
+
+
+def test_ranking_and_side_by_side_read_the_same_coverage_of_a_passage():
+    # the ranking reads every passage's coverage at once from the substring look-ups; the figures
+    # must be those the side-by-side view computes passage by passage (thesaurus forms, parts)
+    eng = engine()
+    for query in ("劳动者权益保障", "外卖骑手网约车司机的劳动保障", "用一张卡看病乘车", "残疾人就业创业",
+                  "年轻人自己开公司有什么扶持", "高技能人才培养"):
+        qa = eng.analyse(query)
+        by_row = qa.row_coverage
+        assert len(by_row) == len(eng.records) and by_row.max() > 0
+        assert [coverage(qa.concepts, eng.match_text[i], qa.idf) for i in range(len(by_row))] == by_row.tolist()
