@@ -13,6 +13,7 @@ whoosh's Or(Term(field, term, boost=weight) for every term and field).
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -240,6 +241,8 @@ class KeywordIndex:
         exact = np.asarray(stats["base_exact"]) + exact_lengths(tail, boosts())
         self.scorer = BM25FScorer([base, Columns.of(tail, n_fields, len(terms) * n_fields)], tail.lengths, exact,
                                   len(terms), model.B, model.K1)
+        # The side-by-side view runs the same query once per plan, each time under another plan filter.
+        self._scores = functools.lru_cache(maxsize=8)(self._score_rows)
 
     def search_docs(self, terms: dict[str, float], allowed: np.ndarray | None = None,
                     limit: int = 100) -> list[tuple[int, float]]:
@@ -248,11 +251,9 @@ class KeywordIndex:
         pairs = [(self.vocab[t], w) for t, w in terms.items() if t in self.vocab and w > 0]
         if not pairs or limit <= 0:
             return []
-        cols = np.fromiter((c for c, _ in pairs), np.int64, len(pairs))
-        weights = np.fromiter((w for _, w in pairs), np.float64, len(pairs))
-        scores = self.scorer.scores(cols, weights)
+        scores = self._scores(tuple(pairs))
         if allowed is not None:
-            scores[~allowed] = 0.0
+            scores = np.where(allowed, scores, 0.0)
         # BM25F weights and query weights are positive, so the docs holding at least one query term
         # are exactly the nonzero scores: one linear pass, no sort or hash of the postings.
         docs = np.flatnonzero(scores > 0)
@@ -264,6 +265,14 @@ class KeywordIndex:
             docs, s = docs[keep], s[keep]
         order = np.lexsort((docs, -s))
         return [(int(docs[i]), float(s[i])) for i in order]
+
+    def _score_rows(self, pairs: tuple[tuple[int, float], ...]) -> np.ndarray:
+        """BM25F score of every row for (column, weight) pairs (read-only; memoised as _scores)."""
+        cols = np.fromiter((c for c, _ in pairs), np.int64, len(pairs))
+        weights = np.fromiter((w for _, w in pairs), np.float64, len(pairs))
+        scores = self.scorer.scores(cols, weights)
+        scores.flags.writeable = False
+        return scores
 
     def docs_with(self, terms) -> np.ndarray:
         """Rows (sorted) of the chunks holding any of the given index terms."""

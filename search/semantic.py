@@ -1,6 +1,8 @@
 """Chunks ranked by one embedding model's windows: an exact scan, or the ANN index at scale."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 import config
@@ -21,6 +23,8 @@ class SemanticLeg:
         self.owner = owner
         self.chunks = chunks   # each chunk's own vector (its first window: heading + text)
         self.ann = ann
+        # The side-by-side view ranks the same query vector once per plan, under another plan filter.
+        self._chunk_scores = functools.lru_cache(maxsize=16)(self._score_chunks)
 
     def rank(self, q: np.ndarray, allowed: np.ndarray | None, pool: int) -> list[tuple[int, float]]:
         """Up to pool (chunk row, cosine) pairs for a unit query vector, best first, among the
@@ -38,7 +42,7 @@ class SemanticLeg:
         return sorted(found + self._scan_rows(q, tail, pool), key=lambda x: -x[1])[:pool]
 
     def _scan_all(self, q, allowed, pool) -> list[tuple[int, float]]:
-        scores = np.maximum.reduceat(self.windows @ q, self.starts)
+        scores = self._chunk_scores(q.dtype.str, q.tobytes())
         if allowed is not None:
             scores = np.where(allowed, scores, -np.inf)
         k = min(pool, len(scores))
@@ -46,7 +50,15 @@ class SemanticLeg:
             return []
         idx = np.argpartition(-scores, k - 1)[:k]
         idx = idx[np.argsort(-scores[idx])]
-        return [(int(i), float(scores[i])) for i in idx if np.isfinite(scores[i])]
+        idx = idx[np.isfinite(scores[idx])]
+        return list(zip(idx.tolist(), scores[idx].tolist()))
+
+    def _score_chunks(self, dtype: str, q: bytes) -> np.ndarray:
+        """Every chunk's best-window cosine with a query vector (given as its dtype and bytes;
+        read-only, memoised as _chunk_scores)."""
+        scores = np.maximum.reduceat(self.windows @ np.frombuffer(q, dtype=dtype), self.starts)
+        scores.flags.writeable = False
+        return scores
 
     def _scan_rows(self, q, rows: np.ndarray, pool: int) -> list[tuple[int, float]]:
         """Exact ranking over some windows (sorted rows, so each chunk's windows are adjacent)."""
