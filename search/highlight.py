@@ -25,11 +25,12 @@ def _normalized_char(ch: str) -> str:
 
 
 def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Non-overlapping (start, end) spans of terms in text, longest terms first."""
+    """Non-overlapping (start, end) spans of terms in text, longest terms first (terms of the same
+    length in code-point order, so a text is marked the same way in every process)."""
     norm, origin = _normalized_with_map(text)
     taken = [False] * len(norm)
     spans = []
-    for term in sorted({t for t in terms if t}, key=len, reverse=True):
+    for term in sorted({t for t in terms if t}, key=lambda t: (-len(t), t)):
         start = norm.find(term)
         while start != -1:
             end = start + len(term)

@@ -114,7 +114,7 @@ def parse_query(raw: str | None, doc_share: Callable[[str], float] | None = None
     marks = [t for t in terms if len(t) > 1] + phrases
     return ParsedQuery(raw=raw or "", text=positive, phrases=phrases, excludes=excludes,
                        terms=terms, expansions=expansions,
-                       highlight_terms=sorted(set(marks), key=len, reverse=True))
+                       highlight_terms=sorted(set(marks), key=lambda t: (-len(t), t)))
 
 
 def _weighted_terms(text: str, weight: float) -> dict[str, float]:

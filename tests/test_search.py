@@ -113,6 +113,16 @@ def test_highlight_escapes_before_marking():
     assert highlight("ＡＢＣ社保", ["abc"]) == "<mark>ＡＢＣ</mark>社保"
 
 
+def test_a_passage_is_highlighted_the_same_way_after_a_restart():
+    # overlapping query terms of the same length (职业技能 / 技能大赛) must not be marked by whichever
+    # the process's string hashing happens to put first
+    code = ("from search.highlight import highlight; from search.query import parse_query; "
+            "print(highlight('每两年举办一届全市职业技能大赛', parse_query('职业技能 技能大赛 职业 大赛').highlight_terms))")
+    outs = {subprocess.run([sys.executable, "-c", code], cwd=Path(config.ROOT), capture_output=True, text=True,
+                           env=dict(os.environ, PYTHONHASHSEED=str(seed)), timeout=60).stdout for seed in range(8)}
+    assert len(outs) == 1 and "<mark>" in outs.pop()
+
+
 def test_thesaurus_expands_colloquial_words_only():
     eng = engine()
     pq = parse_query("老板欠工资", eng.doc_share)
