@@ -88,8 +88,7 @@ class ThemeTerm:
         return config.PARTIAL_CREDIT * share
 
     def credit_by_row(self, rows_with: Callable[[str], np.ndarray], n_rows: int) -> np.ndarray:
-        """credit() of every chunk at once, from rows_with(word): the rows whose searchable text
-        (search.chunk_texts) holds a word."""
+        """credit() of n_rows texts at once, from rows_with(word): the rows of the texts holding a word."""
         has = self._rows_holding(self.forms, rows_with, n_rows)
         parts = np.zeros(n_rows, dtype=np.int64)
         for p in self.parts:
@@ -149,10 +148,11 @@ def coverage(terms: tuple[ThemeTerm, ...], text: str, idf: dict[str, float]) -> 
     return found / total if total else 0.0
 
 
-def coverage_by_row(terms: tuple[ThemeTerm, ...], idf: dict[str, float],
-                    rows_with: Callable[[str], np.ndarray], n_rows: int) -> np.ndarray:
-    """coverage() of every chunk's searchable text at once (the same figures, term by term in the
-    same order): a few look-ups per thesaurus form instead of a substring test per form and passage."""
+def coverage_of_texts(terms: tuple[ThemeTerm, ...], idf: dict[str, float],
+                      rows_with: Callable[[str], np.ndarray], n_rows: int) -> np.ndarray:
+    """coverage() of n_rows normalised texts at once (the same figures, term by term in the same
+    order), given rows_with(word): the rows of the texts holding a word (search.chunk_texts). One
+    look-up per thesaurus form instead of a substring test per form and text."""
     found = np.zeros(n_rows)
     total = sum(idf.get(t.word, 1.0) for t in terms)
     if not terms or not total:

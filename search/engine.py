@@ -21,7 +21,7 @@ from index.tokenize import normalize
 from index.vectors import get_encoder
 from index.substrings import BigramIndex, match_text
 from search.chunk_texts import ChunkTexts
-from search.coverage import ThemeTerm, coverage_by_row, theme_terms
+from search.coverage import ThemeTerm, coverage_of_texts, theme_terms
 from search.highlight import highlight
 from search.query import ParsedQuery, QueryAnalysis, QueryError, parse_query
 from search.semantic import SemanticLeg
@@ -206,10 +206,8 @@ class SearchEngine:
             return query
         pq = parse_query(query, self.doc_share)
         concepts = theme_terms(pq.text)
-        idf = self.term_idf(concepts)
-        return QueryAnalysis(pq, concepts, idf,
-                             lambda: tuple(self.query_vector(pq, leg) for leg in range(len(self.legs))),
-                             lambda: coverage_by_row(concepts, idf, self._rows_with, len(self.match_text)))
+        return QueryAnalysis(pq, concepts, self.term_idf(concepts),
+                             lambda: tuple(self.query_vector(pq, leg) for leg in range(len(self.legs))))
 
     # ---------- search ----------
     def search(self, query: str | QueryAnalysis, mode: str = "hybrid", top: int = 10, plans=None,
@@ -326,8 +324,11 @@ class SearchEngine:
         w = config.COVERAGE_WEIGHT
         if w <= 0 or len(qa.concepts) < 2:
             return ranked
-        cov = qa.row_coverage
-        scored = [(i, s * (1 - w + w * float(cov[i]))) for i, s in ranked]
+        # The candidates' texts are joined once and each thesaurus form found by one scan of them:
+        # the cost follows the candidates, not the corpus.
+        texts = ChunkTexts(self.match_text[i] for i, _ in ranked)
+        cov = coverage_of_texts(qa.concepts, qa.idf, texts.rows_with, len(texts)).tolist()
+        scored = [(i, s * (1 - w + w * c)) for (i, s), c in zip(ranked, cov)]
         return sorted(scored, key=lambda x: -x[1])
 
     def _fuse(self, kw: list[tuple[int, float]], sems: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:

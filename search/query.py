@@ -37,16 +37,15 @@ class ParsedQuery:
 
 class QueryAnalysis:
     """One reading of a query, shared by every view: the parsed query (terms, thesaurus
-    expansions), its concepts (search.coverage.ThemeTerm) with their IDF, the query vector and
-    the coverage of every chunk, each computed on first use. Built by SearchEngine.analyse()."""
+    expansions), its concepts (search.coverage.ThemeTerm) with their IDF, and the query vector,
+    encoded on first use. Built by SearchEngine.analyse()."""
 
     def __init__(self, parsed: ParsedQuery, concepts: tuple[ThemeTerm, ...], idf: dict[str, float],
-                 encode: Callable[[], tuple[np.ndarray, ...]], cover_rows: Callable[[], np.ndarray]):
+                 encode: Callable[[], tuple[np.ndarray, ...]]):
         self.parsed = parsed
         self.concepts = concepts
         self.idf = idf
         self._encode = encode
-        self._cover_rows = cover_rows
         self._coverage: dict[str, float] = {}
 
     @property
@@ -63,11 +62,6 @@ class QueryAnalysis:
     def vector(self) -> np.ndarray:
         """The primary model's query vector (comparable with the primary model's window vectors)."""
         return self.vectors[0]
-
-    @cached_property
-    def row_coverage(self) -> np.ndarray:
-        """coverage() of every chunk's searchable text (heading path and text), by chunk row."""
-        return self._cover_rows()
 
     def coverage(self, text: str) -> float:
         """IDF-weighted share of the query's concepts a passage text holds (memoised per text: the

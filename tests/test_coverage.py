@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import config
-from search.coverage import coverage, theme_terms
+from search.chunk_texts import ChunkTexts
+from search.coverage import coverage, coverage_of_texts, theme_terms
 from tests.test_index_support import engine
 
 
@@ -80,12 +81,15 @@ def test_concepts_command_lists_passages_per_plan_for_every_group():
 
 
 def test_ranking_and_side_by_side_read_the_same_coverage_of_a_passage():
-    # the ranking reads every passage's coverage at once from the substring look-ups; the figures
-    # must be those the side-by-side view computes passage by passage (thesaurus forms, parts)
+    # the ranking weighs its candidates' coverage all at once, from one scan of their joined texts
+    # per thesaurus form; the figures must be those the side-by-side view computes passage by
+    # passage (thesaurus forms, parts)
     eng = engine()
+    texts = [eng.match_text[i] for i in range(len(eng.match_text))]
+    joined = ChunkTexts(texts)
     for query in ("劳动者权益保障", "外卖骑手网约车司机的劳动保障", "用一张卡看病乘车", "残疾人就业创业",
                   "年轻人自己开公司有什么扶持", "高技能人才培养"):
         qa = eng.analyse(query)
-        by_row = qa.row_coverage
-        assert len(by_row) == len(eng.records) and by_row.max() > 0
-        assert [coverage(qa.concepts, eng.match_text[i], qa.idf) for i in range(len(by_row))] == by_row.tolist()
+        at_once = coverage_of_texts(qa.concepts, qa.idf, joined.rows_with, len(texts))
+        assert at_once.max() > 0
+        assert [coverage(qa.concepts, t, qa.idf) for t in texts] == at_once.tolist()
