@@ -57,10 +57,25 @@ class ChunkTexts:
         rows.flags.writeable = False   # callers may share it (memoised)
         return rows
 
+    def rows_with_any(self, words) -> np.ndarray:
+        """Rows (sorted, distinct) whose text contains any of the words; with no bigram index, found
+        by one scan of the text for all of them."""
+        words = sorted({w.replace(SEPARATOR, "") for w in words}, key=len, reverse=True)
+        if not words:
+            return np.zeros(0, dtype=np.int32)
+        if self.bigrams is not None or "" in words:
+            return np.unique(np.concatenate([self.rows_with(w) for w in words]))
+        return self._scan_pattern("|".join(re.escape(w) for w in words), 0)
+
     def _scan(self, word: str, first_row: int) -> np.ndarray:
         """Rows from first_row on whose text contains word, found by one scan of their text."""
+        return self._scan_pattern(re.escape(word), first_row)
+
+    def _scan_pattern(self, pattern: str, first_row: int) -> np.ndarray:
+        """Rows from first_row on whose text matches a regular expression (that never spans a
+        separator), found by one scan of their text."""
         if first_row >= len(self):
             return np.zeros(0, dtype=np.int32)
-        found = re.compile(re.escape(word)).finditer(self._joined, int(self._starts[first_row]))
+        found = re.compile(pattern).finditer(self._joined, int(self._starts[first_row]))
         at = np.fromiter((m.start() for m in found), np.int64)
         return np.unique(np.searchsorted(self._starts, at, side="right") - 1).astype(np.int32)

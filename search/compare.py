@@ -126,9 +126,9 @@ class Comparer:
         columns = []
         for p in (p for p in self.plans if wanted is None or p["plan_id"] in wanted):
             pool = self.engine.search(qa, mode=mode, top=config.COMPARE_POOL, plans=[p["plan_id"]]).hits
+            covs = qa.coverage([" ".join(h.heading_path[-1:]) + h.text for h in pool])
             scored = []
-            for rank, h in enumerate(pool):
-                cov = qa.coverage(" ".join(h.heading_path[-1:]) + h.text)
+            for rank, (h, cov) in enumerate(zip(pool, covs)):
                 sim = float(vectors[self.engine.row[h.chunk_id]] @ qvec)
                 key = (config.COMPARE_RERANK_COVERAGE * cov + config.COMPARE_RERANK_SIMILARITY * sim
                        + 1.0 / (rank + 1) + (config.COMPARE_MEASURE_BONUS if h.kind in MEASURE_KINDS else 0.0))

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 
 import config
 from index.tokenize import normalize, tokens_with_offsets, word_boundaries
+from search.chunk_texts import ChunkTexts
 from search.thesaurus import load_groups, synonyms
 
 
@@ -76,31 +76,21 @@ class ThemeTerm:
     forms: tuple[str, ...]
     parts: tuple[tuple[str, ...], ...] = ()   # dictionary parts of the word, each with its forms
 
-    def found_in(self, norm_text: str) -> bool:
-        return self.credit(norm_text) == 1.0
-
-    def credit(self, norm_text: str) -> float:
-        """1 when a form occurs, else PARTIAL_CREDIT times the length share of the word's parts
-        that occur (in any form): 人事 alone is only part of 人事考试."""
-        if any(f in norm_text for f in self.forms):
-            return 1.0
-        share = sum(len(p[0]) for p in self.parts if any(f in norm_text for f in p)) / len(self.word)
-        return config.PARTIAL_CREDIT * share
-
-    def credit_by_row(self, rows_with: Callable[[str], np.ndarray], n_rows: int) -> np.ndarray:
-        """credit() of n_rows texts at once, from rows_with(word): the rows of the texts holding a word."""
-        has = self._rows_holding(self.forms, rows_with, n_rows)
-        parts = np.zeros(n_rows, dtype=np.int64)
+    def credit(self, texts: ChunkTexts) -> np.ndarray:
+        """Per text: 1 when a form occurs, else PARTIAL_CREDIT times the length share of the word's
+        parts that occur (in any form): 人事 alone is only part of 人事考试."""
+        has = _holding(self.forms, texts)
+        parts = np.zeros(len(texts), dtype=np.int64)
         for p in self.parts:
-            parts += len(p[0]) * self._rows_holding(p, rows_with, n_rows)
+            parts += len(p[0]) * _holding(p, texts)
         return np.where(has, 1.0, config.PARTIAL_CREDIT * (parts / len(self.word)))
 
-    @staticmethod
-    def _rows_holding(forms, rows_with, n_rows: int) -> np.ndarray:
-        mask = np.zeros(n_rows, dtype=bool)
-        for f in forms:
-            mask[rows_with(f)] = True
-        return mask
+
+def _holding(forms, texts: ChunkTexts) -> np.ndarray:
+    """Per text: whether it holds any of the forms."""
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[texts.rows_with_any(forms)] = True
+    return mask
 
 
 @lru_cache(maxsize=4096)
@@ -138,28 +128,26 @@ def _tiling(word: str, subwords: set[str]) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def coverage(terms: tuple[ThemeTerm, ...], text: str, idf: dict[str, float]) -> float:
-    """IDF-weighted share of the theme's terms present (in any form) in a passage."""
-    if not terms:
-        return 0.0
-    norm = _passage_form(text)
-    total = sum(idf.get(t.word, 1.0) for t in terms)
-    found = sum(idf.get(t.word, 1.0) * t.credit(norm) for t in terms)
-    return found / total if total else 0.0
-
-
-def coverage_of_texts(terms: tuple[ThemeTerm, ...], idf: dict[str, float],
-                      rows_with: Callable[[str], np.ndarray], n_rows: int) -> np.ndarray:
-    """coverage() of n_rows normalised texts at once (the same figures, term by term in the same
-    order), given rows_with(word): the rows of the texts holding a word (search.chunk_texts). One
-    look-up per thesaurus form instead of a substring test per form and text."""
-    found = np.zeros(n_rows)
+def coverage_of_texts(terms: tuple[ThemeTerm, ...], idf: dict[str, float], texts: ChunkTexts) -> np.ndarray:
+    """IDF-weighted share of the theme's terms present (in any form) in each of some searchable
+    (normalised, spaceless) texts, e.g. chunks' match texts."""
+    found = np.zeros(len(texts))
     total = sum(idf.get(t.word, 1.0) for t in terms)
     if not terms or not total:
         return found
     for t in terms:
-        found += idf.get(t.word, 1.0) * t.credit_by_row(rows_with, n_rows)
+        found += idf.get(t.word, 1.0) * t.credit(texts)
     return found / total
+
+
+def coverage_of_passages(terms: tuple[ThemeTerm, ...], idf: dict[str, float], passages: list[str]) -> np.ndarray:
+    """coverage_of_texts() of passages as written (normalised here)."""
+    return coverage_of_texts(terms, idf, ChunkTexts(_passage_form(p) for p in passages))
+
+
+def coverage(terms: tuple[ThemeTerm, ...], text: str, idf: dict[str, float]) -> float:
+    """IDF-weighted share of the theme's terms present (in any form) in one passage."""
+    return float(coverage_of_passages(terms, idf, [text])[0])
 
 
 @lru_cache(maxsize=8192)

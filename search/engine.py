@@ -327,7 +327,7 @@ class SearchEngine:
         # The candidates' texts are joined once and each thesaurus form found by one scan of them:
         # the cost follows the candidates, not the corpus.
         texts = ChunkTexts(self.match_text[i] for i, _ in ranked)
-        cov = coverage_of_texts(qa.concepts, qa.idf, texts.rows_with, len(texts)).tolist()
+        cov = coverage_of_texts(qa.concepts, qa.idf, texts).tolist()
         scored = [(i, s * (1 - w + w * c)) for (i, s), c in zip(ranked, cov)]
         return sorted(scored, key=lambda x: -x[1])
 

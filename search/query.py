@@ -10,7 +10,7 @@ import numpy as np
 
 import config
 from index.tokenize import normalize, tokens_with_offsets
-from search.coverage import ThemeTerm, content_terms, coverage
+from search.coverage import ThemeTerm, content_terms, coverage_of_passages
 from search.thesaurus import synonyms
 
 MAX_QUERY_CHARS = 2000   # longer queries are truncated before analysis
@@ -46,7 +46,6 @@ class QueryAnalysis:
         self.concepts = concepts
         self.idf = idf
         self._encode = encode
-        self._coverage: dict[str, float] = {}
 
     @property
     def text(self) -> str:
@@ -63,12 +62,9 @@ class QueryAnalysis:
         """The primary model's query vector (comparable with the primary model's window vectors)."""
         return self.vectors[0]
 
-    def coverage(self, text: str) -> float:
-        """IDF-weighted share of the query's concepts a passage text holds (memoised per text: the
-        side-by-side view weighs the same passages in several steps)."""
-        if text not in self._coverage:
-            self._coverage[text] = coverage(self.concepts, text, self.idf)
-        return self._coverage[text]
+    def coverage(self, passages: list[str]) -> list[float]:
+        """IDF-weighted share of the query's concepts each passage (as written) holds."""
+        return coverage_of_passages(self.concepts, self.idf, passages).tolist()
 
 
 def parse_query(raw: str | None, doc_share: Callable[[str], float] | None = None) -> ParsedQuery:

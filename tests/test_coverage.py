@@ -90,6 +90,6 @@ def test_ranking_and_side_by_side_read_the_same_coverage_of_a_passage():
     for query in ("劳动者权益保障", "外卖骑手网约车司机的劳动保障", "用一张卡看病乘车", "残疾人就业创业",
                   "年轻人自己开公司有什么扶持", "高技能人才培养"):
         qa = eng.analyse(query)
-        at_once = coverage_of_texts(qa.concepts, qa.idf, joined.rows_with, len(texts))
+        at_once = coverage_of_texts(qa.concepts, qa.idf, joined)
         assert at_once.max() > 0
         assert [coverage(qa.concepts, t, qa.idf) for t in texts] == at_once.tolist()

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import config
+from search.chunk_texts import ChunkTexts
 from search.engine import MODES
 from search.highlight import highlight
 from search.query import QueryError, parse_query
@@ -237,6 +238,18 @@ def test_substring_look_ups_find_exactly_the_passages_holding_the_word():
     words += ["𠮷𠮷", "不存在的说法甲乙", "养"]   # outside the BMP, nowhere, one character
     for w in words:
         assert list(eng.match_text.rows_with(w)) == [i for i, t in enumerate(texts) if w in t], w
+
+
+def test_passages_holding_any_of_a_concepts_wordings_are_exactly_those_a_scan_finds():
+    # concept coverage finds every passage holding one of a thesaurus group's forms (overlapping
+    # forms such as 社保卡 / 社会保障卡 included) in one pass over the joined texts
+    eng = engine()
+    texts = [eng.match_text[i] for i in range(len(eng.match_text))]
+    plain = ChunkTexts(texts)
+    for group in load_groups():
+        want = [i for i, t in enumerate(texts) if any(w in t for w in group)]
+        assert list(plain.rows_with_any(group)) == want, group
+        assert list(eng.match_text.rows_with_any(group)) == want, group
 
 
 def test_a_phrase_never_matches_across_two_passages():
